@@ -1,0 +1,139 @@
+# mta - one non-recursive GNU Makefile.
+#
+# lib/*.c becomes lib/libmta.a; every folder cmd/mta-NAME/ becomes the
+# program mta-NAME from all of its .c files; every tests/unit/NAME_test.c
+# becomes a unit test.  Adding a file needs no edit here.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc/mta
+SPOOLDIR ?= /var/spool/mta
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+
+DEPS = libssl libcrypto libbsd-overlay libcares libpcre2-8
+MTA_CFLAGS = -std=c17 -D_DEFAULT_SOURCE -Wall -Wextra -Wvla -Wshadow \
+	-Wformat=2 -Wno-format-nonliteral -Werror -MMD -MP -g -O2
+MTA_CPPFLAGS = -Ilib -DMTA_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	-DMTA_SPOOLDIR='"$(SPOOLDIR)"' $(shell $(PKG_CONFIG) --cflags $(DEPS))
+MTA_LDLIBS = $(shell $(PKG_CONFIG) --libs $(DEPS)) -lcsv
+
+ifeq ($(SAN),1)
+MTA_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+MTA_LDFLAGS += -fsanitize=address,undefined
+endif
+
+ALL_CFLAGS = $(MTA_CPPFLAGS) $(MTA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(MTA_LDFLAGS) $(LDFLAGS)
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_OBJ = $(LIB_SRC:.c=.o)
+LIB = lib/libmta.a
+
+PROGS = $(sort $(notdir $(wildcard cmd/mta-*)))
+PROG_BINS = $(foreach p,$(PROGS),cmd/$(p)/$(p))
+# Programs a user runs go to bin (man section 1); daemons and operator
+# tools go to sbin (section 8).
+USER_PROGS = mta-inject
+
+UNIT_SRC = $(sort $(wildcard tests/unit/*_test.c))
+UNIT_BINS = $(UNIT_SRC:.c=)
+TEST_HARNESS = tests/unit/harness.o
+
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS = $(FUZZ_SRC:.c=)
+
+MANPAGES = $(sort $(wildcard man/*.[1-8]))
+
+.DELETE_ON_ERROR:
+.PHONY: all check unit manlint lint fuzz bench demo install uninstall clean
+
+all: $(PROG_BINS)
+
+lib/%.o: lib/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+# Each program links its own sources with the library.
+define prog_rule
+$(1)_SRC = $$(sort $$(wildcard cmd/$(1)/*.c))
+$(1)_OBJ = $$($(1)_SRC:.c=.o)
+cmd/$(1)/$(1): $$($(1)_OBJ) $(LIB)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$($(1)_OBJ) $(LIB) $$(MTA_LDLIBS) $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call prog_rule,$(p))))
+
+cmd/%.o: cmd/%.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+tests/unit/%.o: tests/unit/%.c
+	$(CC) $(ALL_CFLAGS) -Itests/unit -c -o $@ $<
+
+tests/unit/%_test: tests/unit/%_test.o $(TEST_HARNESS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HARNESS) $(LIB) $(MTA_LDLIBS) $(LDLIBS)
+
+# The fuzz targets need clang's libFuzzer; they are built by 'make fuzz'.
+FUZZ_CC ?= clang
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
+	$(FUZZ_CC) -std=c17 -D_DEFAULT_SOURCE -g -O1 $(MTA_CPPFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) \
+	    $(MTA_LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+unit: $(UNIT_BINS)
+
+check: all $(UNIT_BINS)
+	@sh tests/run.sh
+
+# The README's run command: a self-contained instance under ./run.
+demo: all
+	@sh tests/demo.sh
+
+bench: all
+	@for b in tests/bench/*.sh; do [ -f "$$b" ] && sh "$$b"; done; true
+
+manlint:
+	mandoc -Tlint -Wwarning $(MANPAGES)
+
+lint:
+	@if grep -nE '\<(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi)\(' \
+	    lib/*.c lib/*.h cmd/*/*.c; then \
+		echo "lint: banned function"; exit 1; fi
+	@echo "lint: ok"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
+	for p in $(PROGS); do \
+		case " $(USER_PROGS) " in \
+		*" $$p "*) install -m 755 cmd/$$p/$$p $(DESTDIR)$(BINDIR)/$$p ;; \
+		*) install -m 755 cmd/$$p/$$p $(DESTDIR)$(SBINDIR)/$$p ;; \
+		esac; \
+	done
+	install -d $(DESTDIR)$(SYSCONFDIR)
+	install -m 644 etc/mta.conf $(DESTDIR)$(SYSCONFDIR)/mta.conf.sample
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
+	done
+
+uninstall:
+	for p in $(PROGS); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(SBINDIR)/$$p; \
+	done
+	rm -f $(DESTDIR)$(SYSCONFDIR)/mta.conf.sample
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
+	done
+
+clean:
+	rm -f lib/*.o lib/*.d $(LIB) cmd/*/*.o cmd/*/*.d $(PROG_BINS) \
+	    tests/unit/*.o tests/unit/*.d $(UNIT_BINS) $(FUZZ_BINS)
+
+-include $(wildcard lib/*.d cmd/*/*.d tests/unit/*.d)
