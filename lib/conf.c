@@ -853,6 +853,7 @@ check_references(struct conf *c, const struct conf_block *b)
 		{ CONF_SMTP_PATTERN_LIST, CONF_S_SMTP_PATTERNS, CONF_S_DOMAIN },
 		{ CONF_VIRTUAL_MTA, CONF_S_VMTA, CONF_S_POOL },
 		{ CONF_DEFAULT_VIRTUAL_MTA, CONF_S_VMTA, CONF_S_SOURCE },
+		{ CONF_PATTERN_LIST, CONF_S_PATTERNS, CONF_S_SOURCE },
 	};
 
 	for (const struct conf_block *k = b->child; k != NULL; k = k->next)

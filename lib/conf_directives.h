@@ -46,12 +46,10 @@ CONF_DIRECTIVE(CONF_DOMAIN_MACRO, "domain-macro", CONF_T_MACRO, G, NULL,
     true, NULL)
 
 /* Identity and paths. */
-CONF_DIRECTIVE(CONF_HOST_NAME, "host-name", CONF_T_HOST, G | V, NULL,
-    false, NULL)
+CONF_DIRECTIVE(CONF_HOST_NAME, "host-name", CONF_T_HOST, G | V, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_POSTMASTER, "postmaster", CONF_T_EMAIL, G | V, NULL,
     false, NULL)
-CONF_DIRECTIVE(CONF_SPOOL, "spool", CONF_T_PATH, G, "/var/spool/mta",
-    false, NULL)
+CONF_DIRECTIVE(CONF_SPOOL, "spool", CONF_T_PATH, G, "/var/spool/mta", true, NULL)
 CONF_DIRECTIVE(CONF_DELIVERY_QUEUE, "delivery-queue", CONF_T_PATH, G, NULL,
     false, NULL)
 CONF_DIRECTIVE(CONF_SPOOL_MIN_FREE_SPACE, "spool-min-free-space",
@@ -90,7 +88,7 @@ CONF_DIRECTIVE(CONF_MAX_SMTP_IN, "max-smtp-in", CONF_T_INT, G | S | SS,
 CONF_DIRECTIVE(CONF_TOTAL_MAX_SMTP_IN, "total-max-smtp-in", CONF_T_INT, G,
     "100", false, NULL)
 CONF_DIRECTIVE(CONF_MAX_MESSAGE_SIZE, "max-message-size", CONF_T_SIZE,
-    G | S | D, "0", false, NULL)
+    G | S | D, "0", true, NULL)
 CONF_DIRECTIVE(CONF_IMMEDIATE_TLS, "immediate-tls", CONF_T_BOOL, L, "no",
     false, NULL)
 CONF_DIRECTIVE(CONF_SMTP_SERVER_TLS_CERTIFICATE,
@@ -119,23 +117,22 @@ CONF_DIRECTIVE(CONF_AUTH_PLAIN, "auth-plain", CONF_T_PATH, AC | SS, NULL,
 CONF_DIRECTIVE(CONF_ALLOW_UNENCRYPTED_PLAIN, "allow-unencrypted-plain",
     CONF_T_BOOL, S | SS, "no", false, NULL)
 CONF_DIRECTIVE(CONF_PROCESS_X_VIRTUAL_MTA, "process-x-virtual-mta",
-    CONF_T_BOOL, S, "no", false, NULL)
-CONF_DIRECTIVE(CONF_PROCESS_X_JOB, "process-x-job", CONF_T_BOOL, S, "no",
-    false, NULL)
+    CONF_T_BOOL, S, "no", true, NULL)
+CONF_DIRECTIVE(CONF_PROCESS_X_JOB, "process-x-job", CONF_T_BOOL, S, "no", true, NULL)
 CONF_DIRECTIVE(CONF_PROCESS_X_ENVID, "process-x-envid", CONF_T_BOOL, S,
     "no", false, NULL)
 CONF_DIRECTIVE(CONF_PROCESS_X_REMOTE_MTA_IP, "process-x-remote-mta-ip",
     CONF_T_BOOL, S, "no", false, NULL)
 CONF_DIRECTIVE(CONF_DEFAULT_VIRTUAL_MTA, "default-virtual-mta", CONF_T_NAME,
-    S, NULL, false, NULL)
+    S, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_ADD_RECEIVED_HEADER, "add-received-header", CONF_T_BOOL,
     S, "yes", false, NULL)
 CONF_DIRECTIVE(CONF_HIDE_MESSAGE_SOURCE, "hide-message-source", CONF_T_BOOL,
     S, "no", false, NULL)
 CONF_DIRECTIVE(CONF_ADD_MESSAGE_ID_HEADER, "add-message-id-header",
-    CONF_T_BOOL, S, "yes", false, NULL)
+    CONF_T_BOOL, S, "yes", true, NULL)
 CONF_DIRECTIVE(CONF_ADD_DATE_HEADER, "add-date-header", CONF_T_ENUM, S,
-    "yes", false, "no|yes|override")
+    "yes", true, "no|yes|override")
 CONF_DIRECTIVE(CONF_SUPPRESSION_LISTS, "suppression-lists", CONF_T_WORDS,
     S, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_ALWAYS_USE_MX, "always-use-mx", CONF_T_BOOL, S, "no",
@@ -246,7 +243,7 @@ CONF_DIRECTIVE(CONF_RETAIN_X_VIRTUAL_MTA, "retain-x-virtual-mta", CONF_T_BOOL,
     S, "no", false, NULL)
 CONF_DIRECTIVE(CONF_ADD_X_VIRTUAL_MTA_HEADER, "add-x-virtual-mta-header",
     CONF_T_BOOL, S, "no", false, NULL)
-CONF_DIRECTIVE(CONF_PATTERN_LIST, "pattern-list", CONF_T_NAME, S, NULL, false,
+CONF_DIRECTIVE(CONF_PATTERN_LIST, "pattern-list", CONF_T_NAME, S, NULL, true,
     NULL)
 CONF_DIRECTIVE(CONF_JOBID_PREFIX, "jobid-prefix", CONF_T_STRING, S, NULL,
     false, NULL)
@@ -691,11 +688,10 @@ CONF_DIRECTIVE(CONF_MAX_TRIES, "max-tries", CONF_T_INT, BA, NULL, false,
 /* Rule lists. */
 CONF_DIRECTIVE(CONF_REPLY, "reply", CONF_T_REPLY_RULE, SPL, NULL, false,
     NULL)
-CONF_DIRECTIVE(CONF_MAIL_FROM, "mail-from", CONF_T_MATCH_RULE, PL, NULL,
-    false, NULL)
-CONF_DIRECTIVE(CONF_RCPT_TO, "rcpt-to", CONF_T_MATCH_RULE, PL, NULL, false,
+CONF_DIRECTIVE(CONF_MAIL_FROM, "mail-from", CONF_T_MATCH_RULE, PL, NULL, true, NULL)
+CONF_DIRECTIVE(CONF_RCPT_TO, "rcpt-to", CONF_T_MATCH_RULE, PL, NULL, true,
     NULL)
-CONF_DIRECTIVE(CONF_HEADER, "header", CONF_T_MATCH_RULE, PL, NULL, false,
+CONF_DIRECTIVE(CONF_HEADER, "header", CONF_T_MATCH_RULE, PL, NULL, true,
     NULL)
 CONF_DIRECTIVE(CONF_CATCH_ALL, "*", CONF_T_TEXT, PL, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_MX, "mx", CONF_T_ROLLUP, MXR, NULL, false, NULL)

@@ -1,15 +1,17 @@
 /*
  * conf_resolve - which settings apply to a delivery queue or a source.
  *
- * A queue domain/vmta takes, from the most general to the most specific:
- * the table's defaults; the global directives; the virtual MTA pool's and
- * the virtual MTA's own directives; then the <domain> blocks that match,
- * first the global ones, then the pools', then the virtual MTA's own, each
- * group ordered by how specific the pattern is: "*", "[*.]x", "*.x", a
- * name from a $macro, a name written out.  Longer suffixes are more
- * specific; at equal rank the later block wins.  A source takes "*", then
- * the address blocks that hold it from the widest to the narrowest, then
- * a matching {name}.  mta.conf(5) states the same rule with examples.
+ * A queue domain/vmta takes, from the most general to the most specific,
+ * three layers: the global one, the virtual MTA pools' that hold the
+ * virtual MTA, the virtual MTA's own.  In each layer the plain
+ * directives come first, then the <domain> blocks that match, from the
+ * least to the most specific: "*"; then the wildcards, a longer suffix
+ * beating a shorter one and, for the same suffix, "*.x" beating "[*.]x";
+ * then exact names, one from a $macro before one written out.  At equal
+ * rank the later block wins.  Global and virtual-MTA-level values of a
+ * total limit (max-smtp-out) never flow into a queue.  A source takes
+ * "*", then the address blocks that hold it from the widest to the
+ * narrowest, then a matching {name}.  mta.conf(5) states the same rule.
  */
 #include <sys/socket.h>
 
@@ -200,74 +202,108 @@ pattern_covers(const struct confval_domain *p, const struct confval_domain *q)
 	return false;
 }
 
-/* A sort key: bigger is more specific. */
+/* How specific a matching block is: compare tier, then a, then b. */
+struct rank {
+	int	 tier;		/* 0 "*", 1 wildcard, 2 exact */
+	size_t	 a;		/* wildcard: suffix length; exact: written */
+	size_t	 b;		/* wildcard: "*.x" over "[*.]x"; exact: length */
+};
+
 struct match {
 	const struct conf_block *b;
-	int layer;		/* 0 global, 1 pool, 2 vmta */
-	int rank;
-	size_t len;
+	struct rank r;
 };
+
+static int
+rank_cmp(const struct rank *x, const struct rank *y)
+{
+	if (x->tier != y->tier)
+		return x->tier < y->tier ? -1 : 1;
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	if (x->b != y->b)
+		return x->b < y->b ? -1 : 1;
+	return 0;
+}
 
 static int
 match_cmp(const void *va, const void *vb)
 {
-	const struct match *a = va, *b = vb;
+	const struct match *x = va, *y = vb;
+	int c;
 
-	if (a->layer != b->layer)
-		return a->layer < b->layer ? -1 : 1;
-	if (a->rank != b->rank)
-		return a->rank < b->rank ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return a->b->order < b->b->order ? -1 : a->b->order > b->b->order;
+	if ((c = rank_cmp(&x->r, &y->r)) != 0)
+		return c;
+	return x->b->order < y->b->order ? -1 : x->b->order > y->b->order;
 }
 
-static int
-pattern_rank(const struct conf_pattern *p, size_t *len)
+static struct rank
+pattern_rank(const struct conf_pattern *p)
 {
-	*len = p->dom.kind == CONFVAL_DOM_LITERAL ? (size_t)p->dom.cidr.prefix :
-	    strlen(p->dom.name);
+	struct rank r = { 0, 0, 0 };
+
 	switch (p->dom.kind) {
 	case CONFVAL_DOM_ANY:
-		return 0;
+		break;
 	case CONFVAL_DOM_SELFSUB:
-		return 1;
 	case CONFVAL_DOM_SUB:
-		return 2;
+		r.tier = 1;
+		r.a = strlen(p->dom.name);
+		r.b = p->dom.kind == CONFVAL_DOM_SUB;
+		break;
 	case CONFVAL_DOM_EXACT:
 	case CONFVAL_DOM_LITERAL:
+		r.tier = 2;
+		r.a = !p->from_macro;
+		r.b = p->dom.kind == CONFVAL_DOM_LITERAL ?
+		    (size_t)p->dom.cidr.prefix : strlen(p->dom.name);
 		break;
 	}
-	return p->from_macro ? 3 : 4;
+	return r;
 }
 
-/* Add the <domain> children of b that cover q to the match list. */
+/* The <domain> children of b that cover q, least specific first. */
 static size_t
-collect(const struct conf_block *b, int layer, const struct confval_domain *q,
-    struct match *m, size_t n, size_t max)
+collect(const struct conf_block *b, const struct confval_domain *q,
+    struct match *m, size_t max)
 {
+	size_t n = 0;
+
 	for (const struct conf_block *k = b->child; k != NULL; k = k->next) {
-		struct match best = { k, layer, -1, 0 };
+		struct match best = { k, { -1, 0, 0 } };
 
 		if (k->scope != CONF_S_DOMAIN)
 			continue;
 		for (size_t i = 0; i < k->npats; i++) {
-			size_t len;
-			int rank;
+			struct rank r;
 
 			if (!pattern_covers(&k->pats[i].dom, q))
 				continue;
-			rank = pattern_rank(&k->pats[i], &len);
-			if (rank > best.rank || (rank == best.rank &&
-			    len > best.len)) {
-				best.rank = rank;
-				best.len = len;
-			}
+			r = pattern_rank(&k->pats[i]);
+			if (rank_cmp(&r, &best.r) > 0)
+				best.r = r;
 		}
-		if (best.rank >= 0 && n < max)
+		if (best.r.tier >= 0 && n < max)
 			m[n++] = best;
 	}
+	qsort(m, n, sizeof(m[0]), match_cmp);
 	return n;
+}
+
+static void apply(struct conf_settings *, const struct conf_block *, bool);
+
+/* One layer: b's own directives, then its matching <domain> blocks. */
+static void
+apply_layer(struct conf_settings *s, const struct conf_block *b,
+    const struct confval_domain *q)
+{
+	struct match m[256];
+	size_t n;
+
+	apply(s, b, true);
+	n = collect(b, q, m, sizeof(m) / sizeof(m[0]));
+	for (size_t i = 0; i < n; i++)
+		apply(s, m[i].b, false);
 }
 
 /*
@@ -321,28 +357,19 @@ conf_resolve_pattern(const struct conf *c, const struct confval_domain *q,
     const char *vmta, struct conf_settings *s)
 {
 	const struct conf_block *v = NULL;
-	struct match m[256];
-	size_t n = 0;
 
 	memset(s, 0, sizeof(*s));
 	s->conf = c;
-	apply(s, &c->root, true);
+	apply_layer(s, &c->root, q);
 	if (vmta != NULL && *vmta != '\0')
 		v = conf_find_block(c, CONF_S_VMTA, vmta);
-	n = collect(&c->root, 0, q, m, n, 256);
-	if (v != NULL) {
-		for (const struct conf_block *p = c->root.child; p != NULL;
-		    p = p->next)
-			if (p->scope == CONF_S_POOL && pool_has(p, vmta)) {
-				apply(s, p, true);
-				n = collect(p, 1, q, m, n, 256);
-			}
-		apply(s, v, true);
-		n = collect(v, 2, q, m, n, 256);
-	}
-	qsort(m, n, sizeof(m[0]), match_cmp);
-	for (size_t i = 0; i < n; i++)
-		apply(s, m[i].b, false);
+	if (v == NULL)
+		return;
+	for (const struct conf_block *p = c->root.child; p != NULL;
+	    p = p->next)
+		if (p->scope == CONF_S_POOL && pool_has(p, vmta))
+			apply_layer(s, p, q);
+	apply_layer(s, v, q);
 }
 
 /* conf_resolve_queue - settings of the delivery queue domain/vmta */

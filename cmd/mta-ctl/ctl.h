@@ -13,5 +13,7 @@ struct ctl {
 
 int	ctl_check_config(struct ctl *, int, char **);
 int	ctl_directives(struct ctl *, int, char **);
+int	ctl_spool_init(struct ctl *, int, char **);
+int	ctl_show_queue(struct ctl *, int, char **);
 
 #endif

@@ -15,7 +15,9 @@
 #define USAGE "usage: mta-ctl [-C file] [-q spooldir] command [args ...]\n" \
 	"commands:\n" \
 	"  check-config [-v]     check the configuration (also: test config)\n" \
-	"  directives            print the table of configuration directives\n"
+	"  directives            print the table of configuration directives\n" \
+	"  spool init            create the spool tree\n" \
+	"  show queue            count messages by state, vmta and domain\n"
 
 static const struct command {
 	const char *name;
@@ -25,6 +27,8 @@ static const struct command {
 	{ "check-config", NULL, ctl_check_config },
 	{ "test", "config", ctl_check_config },
 	{ "directives", NULL, ctl_directives },
+	{ "spool", "init", ctl_spool_init },
+	{ "show", "queue", ctl_show_queue },
 };
 
 static _Noreturn void

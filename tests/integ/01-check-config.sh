@@ -20,4 +20,6 @@ done
 run -C broken.conf check-config
 run -C "$TOP/etc/mta.conf" test config
 run -C /nonexistent/mta.conf check-config
-run -C broken.conf frobnicate
+run -C broken.conf frobnicate | head -n 2
+"$ctl" -C broken.conf frobnicate >/dev/null 2>&1
+echo "exit $?"

@@ -200,6 +200,41 @@ TEST(resolution_vmta_and_pool)
 	conf_free(c);
 }
 
+static void
+check_queue_str(struct conf *c, const char *dom, const char *vmta,
+    enum conf_id id, const char *want)
+{
+	struct conf_settings s;
+
+	conf_resolve_queue(c, dom, vmta, &s);
+	CHECK_STR(conf_str(&s, id), want);
+}
+
+TEST(resolution_longer_suffix_and_layers)
+{
+	struct conf *c;
+
+	c = conf_load(write_conf("layers.conf",
+	    "<domain *.org>\nmax-smtp-out 1\nehlo-hostname g.example\n"
+	    "</domain>\n"
+	    "<domain [*.]mail.example.org>\nmax-smtp-out 2\n</domain>\n"
+	    "<domain *.mail.example.org>\nmax-smtp-out 3\n</domain>\n"
+	    "<virtual-mta v>\nehlo-hostname v.example\n</virtual-mta>\n"
+	    "<virtual-mta w>\nehlo-hostname w.example\n<domain *>\n"
+	    "ehlo-hostname wd.example\n</domain>\n</virtual-mta>\n"));
+	CHECK_INT(conf_errors(c), 0);
+	/* A longer suffix beats a shorter one, whatever the kind. */
+	check_queue_num(c, "mail.example.org", NULL, CONF_MAX_SMTP_OUT, 2);
+	/* For the same suffix "*.x" beats "[*.]x". */
+	check_queue_num(c, "a.mail.example.org", NULL, CONF_MAX_SMTP_OUT, 3);
+	check_queue_num(c, "x.org", NULL, CONF_MAX_SMTP_OUT, 1);
+	/* The vmta's own layer beats the global <domain> blocks. */
+	check_queue_str(c, "x.org", NULL, CONF_EHLO_HOSTNAME, "g.example");
+	check_queue_str(c, "x.org", "v", CONF_EHLO_HOSTNAME, "v.example");
+	check_queue_str(c, "x.org", "w", CONF_EHLO_HOSTNAME, "wd.example");
+	conf_free(c);
+}
+
 TEST(resolution_literal_and_rate)
 {
 	struct conf *c = load_syntax();
@@ -489,6 +524,7 @@ static const struct test_case tests[] = {
 	T(resolution_explicit_beats_macro),
 	T(resolution_specific_wins_whatever_the_order),
 	T(resolution_vmta_and_pool),
+	T(resolution_longer_suffix_and_layers),
 	T(resolution_literal_and_rate),
 	T(resolution_sources),
 	T(rules_are_lists),
