@@ -116,6 +116,8 @@ install: all
 		*) install -m 755 cmd/$$p/$$p $(DESTDIR)$(SBINDIR)/$$p ;; \
 		esac; \
 	done
+	# Applications that call sendmail reach mta-inject unchanged.
+	ln -sf $(BINDIR)/mta-inject $(DESTDIR)$(SBINDIR)/sendmail
 	install -d $(DESTDIR)$(SYSCONFDIR)
 	install -m 644 etc/mta.conf $(DESTDIR)$(SYSCONFDIR)/mta.conf.sample
 	for m in $(MANPAGES); do \
@@ -127,6 +129,7 @@ uninstall:
 	for p in $(PROGS); do \
 		rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(SBINDIR)/$$p; \
 	done
+	rm -f $(DESTDIR)$(SBINDIR)/sendmail
 	rm -f $(DESTDIR)$(SYSCONFDIR)/mta.conf.sample
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
