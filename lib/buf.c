@@ -31,6 +31,7 @@ buf_grow(struct buf *b, size_t n)
 		return -1;
 	b->p = p;
 	b->cap = cap;
+	b->p[b->len] = '\0';
 	return 0;
 }
 

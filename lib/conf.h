@@ -17,6 +17,10 @@
 
 #include "confval.h"
 
+#ifndef MTA_SPOOLDIR
+#define MTA_SPOOLDIR	"/var/spool/mta"	/* make SPOOLDIR=... */
+#endif
+
 /* Where a directive may stand: the global scope and each kind of block. */
 enum conf_scope {
 	CONF_S_GLOBAL		= 1 << 0,

@@ -69,10 +69,11 @@ field_name_len(const char *p, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n && p[i] != ':'; i++)
+	/* The colon must stay on the first line when a long line breaks. */
+	for (i = 0; i < n && p[i] != ':' && i < MSG_LINEMAX; i++)
 		if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] >= 127)
 			return 0;
-	return i < n && i > 0 ? i : 0;
+	return i < n && i > 0 && i < MSG_LINEMAX && p[i] == ':' ? i : 0;
 }
 
 static int
@@ -340,10 +341,22 @@ msg_addrlist(const char *v, size_t len,
 				;
 			rc = buf_append(&spec, lt, (size_t)(last - lt));
 		} else {
-			/* A bare addr-spec: its text without comments. */
+			/*
+			 * A bare addr-spec: its text without comments and
+			 * folding; a quoted local part is kept as it is.
+			 */
 			for (const char *q = skip_cfws(start, p); q < p;) {
 				if (*q == '(') {
 					q = skip_cfws(q, p);
+					continue;
+				}
+				if (*q == '"') {
+					const char *e = skip_quoted(q, p);
+
+					if (buf_append(&spec, q, (size_t)(e - q))
+					    == -1)
+						rc = -1;
+					q = e;
 					continue;
 				}
 				if (*q != ' ' && *q != '\t' && *q != '\r' &&

@@ -382,7 +382,7 @@ spool_open(const char *dir, int flags, char *err, size_t errlen)
 		goto fail;
 	}
 	if (!S_ISFIFO(st.st_mode)) {
-		errno = EINVAL;
+		errno = ENODEV;	/* a broken spool: temporary, not the data */
 		setmsg(err, errlen, "spool %s: trigger is not a FIFO", dir);
 		goto fail;
 	}

@@ -223,6 +223,7 @@ static int
 check_sender(struct job *j)
 {
 	const struct passwd *pw;
+	struct buf user = BUF_INIT;
 	char why[128];
 	int r;
 
@@ -230,12 +231,14 @@ check_sender(struct job *j)
 		r = addr_parse(j->env->from, strlen(j->env->from), &j->from,
 		    ADDR_UTF8 | ADDR_ALLOW_NULL, why, sizeof(why));
 	else {
+		/* user@host, parsed into j->from: not in place */
 		pw = getpwuid(getuid());
-		if (buf_appendf(&j->from, "%s@%s", pw != NULL ? pw->pw_name :
+		if (buf_appendf(&user, "%s@%s", pw != NULL ? pw->pw_name :
 		    "nobody", j->s->hostname) == -1)
 			return fail(j, errno, "out of memory");
-		r = addr_parse(j->from.p, j->from.len, &j->from,
+		r = addr_parse(user.p, user.len, &j->from,
 		    ADDR_UTF8 | ADDR_ALLOW_NULL, why, sizeof(why));
+		buf_free(&user);
 	}
 	if (r == -1)
 		return fail(j, errno == EINVAL ? EINVAL : errno,

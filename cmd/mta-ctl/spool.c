@@ -37,8 +37,8 @@ spool_dir(struct ctl *ctl)
 		die_sys(EX_TEMPFAIL, "%s", ctl->conf_path);
 	if (conf_errors(c) > 0) {
 		conf_print_diags(c, stderr);
-		die(EX_CONFIG, "%s: %zu errors", ctl->conf_path,
-		    conf_errors(c));
+		die(EX_CONFIG, "%s: %zu error%s", ctl->conf_path,
+		    conf_errors(c), conf_errors(c) == 1 ? "" : "s");
 	}
 	conf_resolve_global(c, &s);
 	if (strlcpy(dir, conf_str(&s, CONF_SPOOL), sizeof(dir)) >= sizeof(dir))
@@ -138,7 +138,7 @@ read_envelope(const char *path, struct envelope *e, char *err, size_t len)
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		(void)snprintf(err, len, "%s", strerror(errno));
-		return -1;
+		return errno == ENOENT ? 1 : -1;
 	}
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		if (buf_append(&b, chunk, (size_t)n) == -1)
@@ -173,10 +173,13 @@ tally_one(const char *qid, void *arg)
 			return 0;
 	} else if (spool_path(t->sp, qid, path, sizeof(path)) == -1)
 		return 0;
-	if (read_envelope(path, &e, err, sizeof(err)) == -1) {
+	switch (read_envelope(path, &e, err, sizeof(err))) {
+	case -1:
 		log_warn("%s: %s", path, err);
 		t->bad++;
 		return 0;
+	case 1:
+		return 0;	/* moved or removed by mta-queue meanwhile */
 	}
 	t->msgs[strcmp(t->where, "new") == 0 ? 0 : 1]++;
 	for (size_t i = 0; i < e.nrcpt; i++) {

@@ -3,10 +3,11 @@
  * (RFC 2442): MAIL FROM, RCPT TO ..., DATA, the dot-stuffed message, ".".
  *
  * Messages are committed in groups (one sync for up to BATCH_MAX), a
- * group closing when it is full, at the end of the input, or as soon as
- * no more input is waiting, so a sender that waits for each queue id
- * is never kept waiting.  One line is printed per message, in input
- * order: its queue id(s), or "error: N: reason" for message number N.
+ * group closing when it is full, at the end of the input, or before any
+ * read that would wait, even inside the next message, so a sender that
+ * waits for queue ids is never kept waiting.  One line is printed per
+ * message, in input order: its queue id(s), or "error: N: reason" for
+ * message number N.
  */
 #include <sys/types.h>
 
@@ -34,6 +35,7 @@ struct input {
 	char	 buf[65536];
 	size_t	 pos, len;
 	bool	 eof;
+	struct group *group;	/* committed before a read that waits */
 };
 
 struct txn {
@@ -52,27 +54,19 @@ struct txn {
 struct pending {
 	struct submit_out out;
 	char		*error;		/* or NULL */
+	int		 code;		/* the sysexits(3) code of error */
 	unsigned long	 number;
 };
 
-static int
-fill(struct input *in)
-{
-	ssize_t n;
+/* The messages read and not yet committed. */
+struct group {
+	struct inject	*inj;
+	struct pending	 pend[BATCH_MAX];
+	size_t		 n;
+	int		 rc;		/* the exit code so far */
+};
 
-	if (in->pos < in->len || in->eof)
-		return 0;
-	do
-		n = read(STDIN_FILENO, in->buf, sizeof(in->buf));
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return -1;
-	in->pos = 0;
-	in->len = (size_t)n;
-	if (n == 0)
-		in->eof = true;
-	return 0;
-}
+static void	group_flush(struct group *);
 
 /* Is more input waiting right now, without blocking? */
 static bool
@@ -83,6 +77,28 @@ input_waiting(struct input *in)
 	if (in->pos < in->len)
 		return true;
 	return !in->eof && poll(&p, 1, 0) == 1;
+}
+
+static int
+fill(struct input *in)
+{
+	ssize_t n;
+
+	if (in->pos < in->len || in->eof)
+		return 0;
+	/* About to wait for the sender: answer what it sent so far. */
+	if (in->group->n > 0 && !input_waiting(in))
+		group_flush(in->group);
+	do
+		n = read(STDIN_FILENO, in->buf, sizeof(in->buf));
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	in->pos = 0;
+	in->len = (size_t)n;
+	if (n == 0)
+		in->eof = true;
+	return 0;
 }
 
 /*
@@ -146,6 +162,42 @@ txn_reset(struct txn *t)
 	buf_reset(&t->data);
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* RFC 3461 xtext into out, "+XX" being the byte XX; -1 if malformed */
+static int
+xtext_decode(struct buf *out, const char *s)
+{
+	int c;
+
+	buf_reset(out);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c == '+') {
+			if (hexval(s[1]) == -1 || hexval(s[2]) == -1)
+				return -1;
+			c = hexval(s[1]) * 16 + hexval(s[2]);
+			s += 2;
+		} else if (c < 0x21 || c > 0x7e || c == '=')
+			return -1;
+		if (c == 0)
+			return -1;	/* the envelope cannot hold it */
+		if (buf_appendc(out, c) == -1)
+			die_sys(EX_TEMPFAIL, "out of memory");
+	}
+	return 0;
+}
+
 /* "<addr> KEY=VALUE ...": the address into addr, parameters by callback */
 static const char *
 split_path(char *arg, char **params)
@@ -179,9 +231,10 @@ mail_from(struct txn *t, char *arg)
 		die_sys(EX_TEMPFAIL, "out of memory");
 	for (p = strtok_r(params, " ", &params); p != NULL;
 	    p = strtok_r(NULL, " ", &params)) {
-		if (strncasecmp(p, "ENVID=", 6) == 0)
-			(void)buf_set(&t->envid, p + 6, strlen(p + 6));
-		else if (strcasecmp(p, "RET=FULL") == 0)
+		if (strncasecmp(p, "ENVID=", 6) == 0) {
+			if (xtext_decode(&t->envid, p + 6) == -1)
+				txn_error(t, "bad xtext in %s", p);
+		} else if (strcasecmp(p, "RET=FULL") == 0)
 			(void)buf_set(&t->ret, "full", 4);
 		else if (strcasecmp(p, "RET=HDRS") == 0)
 			(void)buf_set(&t->ret, "hdrs", 4);
@@ -243,6 +296,15 @@ read_data(struct input *in, struct txn *t, struct buf *line, size_t max)
 	return -1;
 }
 
+/* The exit code of a group: a temporary failure wins, to be retried. */
+static int
+worse(int a, int b)
+{
+	if (a == EX_TEMPFAIL || b == EX_TEMPFAIL)
+		return EX_TEMPFAIL;
+	return a != 0 ? a : b;
+}
+
 /* Commit the group; print one line per message in order. */
 static int
 flush_group(struct inject *inj, struct pending *pend, size_t n)
@@ -257,12 +319,15 @@ flush_group(struct inject *inj, struct pending *pend, size_t n)
 			ws[nw++] = pend[i].out.w[k];
 	if (nw > 0 && spool_commit(inj->sub.spool, ws, nw, err,
 	    sizeof(err)) == -1) {
-		rc = inject_exit_code(errno);
+		int code = inject_exit_code(errno);
+
 		log_warn("%s", err);
 		for (size_t i = 0; i < n; i++) {
 			submit_abort(&pend[i].out);
-			if (pend[i].error == NULL)
+			if (pend[i].error == NULL) {
 				pend[i].error = strdup(err);
+				pend[i].code = code;
+			}
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -270,8 +335,7 @@ flush_group(struct inject *inj, struct pending *pend, size_t n)
 			printf("error: %lu: %s\n", pend[i].number,
 			    pend[i].error);
 			free(pend[i].error);
-			if (rc == 0)
-				rc = EX_DATAERR;
+			rc = worse(rc, pend[i].code);
 			continue;
 		}
 		for (size_t k = 0; k < pend[i].out.n; k++) {
@@ -286,6 +350,17 @@ flush_group(struct inject *inj, struct pending *pend, size_t n)
 	return rc;
 }
 
+/* Commit the messages read; the exit code is that of the last failure. */
+static void
+group_flush(struct group *g)
+{
+	int rc;
+
+	if (g->n > 0 && (rc = flush_group(g->inj, g->pend, g->n)) != 0)
+		g->rc = rc;
+	g->n = 0;
+}
+
 /* One message of the batch into pend: writers, or its error. */
 static void
 prepare(struct inject *inj, struct txn *t, struct pending *pend)
@@ -295,6 +370,7 @@ prepare(struct inject *inj, struct txn *t, struct pending *pend)
 
 	pend->out.n = 0;
 	pend->error = NULL;
+	pend->code = EX_DATAERR;
 	if (t->error.len == 0 && !t->has_from)
 		txn_error(t, "%s", "DATA without MAIL FROM");
 	if (t->error.len == 0 && t->nrcpt == 0)
@@ -314,8 +390,10 @@ prepare(struct inject *inj, struct txn *t, struct pending *pend)
 	if (t->ret.len > 0)
 		env.ret = t->ret.p;
 	if (submit_message(&inj->sub, &env, t->data.p ? t->data.p : "",
-	    t->data.len, &pend->out, err, sizeof(err)) == -1)
+	    t->data.len, &pend->out, err, sizeof(err)) == -1) {
+		pend->code = inject_exit_code(errno);
 		pend->error = strdup(err);
+	}
 }
 
 /* inject_batch - read batch SMTP from stdin until QUIT or its end */
@@ -323,15 +401,15 @@ int
 inject_batch(struct inject *inj)
 {
 	static struct input in;
-	static struct pending pend[BATCH_MAX];
+	static struct group g;
 	struct buf line = BUF_INIT;
 	struct txn t;
 	unsigned long number = 0;
-	size_t n = 0;
-	int rc = 0, r;
 	bool cut, quit = false;
 
 	memset(&t, 0, sizeof(t));
+	g.inj = inj;
+	in.group = &g;
 	while (!quit && get_line(&in, &line, LINE_MAX_BSMTP, &cut) == 1) {
 		char *cmd = line.p;
 
@@ -345,14 +423,11 @@ inject_batch(struct inject *inj)
 			rcpt_to(&t, cmd + 8);
 		else if (strcasecmp(cmd, "DATA") == 0) {
 			(void)read_data(&in, &t, &line, inj->sub.maxsize);
-			prepare(inj, &t, &pend[n]);
-			pend[n++].number = ++number;
+			prepare(inj, &t, &g.pend[g.n]);
+			g.pend[g.n++].number = ++number;
 			txn_reset(&t);
-			if (n == BATCH_MAX || !input_waiting(&in)) {
-				if ((r = flush_group(inj, pend, n)) != 0)
-					rc = r;
-				n = 0;
-			}
+			if (g.n == BATCH_MAX)
+				group_flush(&g);
 		} else if (strcasecmp(cmd, "RSET") == 0)
 			txn_reset(&t);
 		else if (strcasecmp(cmd, "QUIT") == 0)
@@ -362,8 +437,7 @@ inject_batch(struct inject *inj)
 		    strcasecmp(cmd, "NOOP") != 0 && line.len > 0)
 			txn_error(&t, "unknown command \"%.40s\"", cmd);
 	}
-	if (n > 0 && (r = flush_group(inj, pend, n)) != 0)
-		rc = r;
+	group_flush(&g);
 	txn_reset(&t);
 	buf_free(&t.from);
 	buf_free(&t.envid);
@@ -371,5 +445,5 @@ inject_batch(struct inject *inj)
 	buf_free(&t.error);
 	buf_free(&t.data);
 	buf_free(&line);
-	return rc;
+	return g.rc;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "inject.h"
@@ -102,10 +103,11 @@ main(int argc, char **argv)
 {
 	const char *conf_path = MTA_SYSCONFDIR "/mta.conf", *spool_dir = NULL;
 	static const unsigned char local[4] = { 127, 0, 0, 1 };
+	/* static: reachable when die() exits, for the leak checker */
+	static struct conf *c;
 	struct inject in;
-	struct conf *c;
 	bool batch = false;
-	int ch;
+	int ch, rc;
 
 	log_init("mta-inject");
 	memset(&in, 0, sizeof(in));
@@ -165,6 +167,14 @@ main(int argc, char **argv)
 			usage(EX_USAGE);
 		}
 	}
+	/*
+	 * Installed setgid to reach the spool, we must not let a user
+	 * point us at another config or another folder.
+	 */
+	if ((getgid() != getegid() || getuid() != geteuid()) &&
+	    (spool_dir != NULL || strcmp(conf_path, MTA_SYSCONFDIR
+	    "/mta.conf") != 0))
+		die(EX_NOPERM, "-C and -q are not allowed when setgid");
 	in.env.rcpt = (const char *const *)argv + optind;
 	in.env.nrcpt = (size_t)(argc - optind);
 	if (batch && (in.env.nrcpt > 0 || in.env.extract))
@@ -176,10 +186,14 @@ main(int argc, char **argv)
 		die_sys(EX_TEMPFAIL, "%s", conf_path);
 	if (conf_errors(c) > 0) {
 		conf_print_diags(c, stderr);
-		die(EX_CONFIG, "%s: %zu errors", conf_path, conf_errors(c));
+		die(EX_CONFIG, "%s: %zu error%s", conf_path, conf_errors(c),
+		    conf_errors(c) == 1 ? "" : "s");
 	}
 	if (submit_init(&in.sub, c, open_spool(c, spool_dir), AF_INET, local,
 	    "{pickup}") == -1)
 		die_sys(EX_CONFIG, "host name");
-	return batch ? inject_batch(&in) : inject_single(&in);
+	rc = batch ? inject_batch(&in) : inject_single(&in);
+	spool_close(in.sub.spool);
+	conf_free(c);
+	return rc;
 }

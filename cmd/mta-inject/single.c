@@ -31,12 +31,9 @@ read_input(struct buf *b, size_t max, bool dot_ends)
 			return 0;
 		if (buf_append(b, chunk, (size_t)n) == -1)
 			return -1;
-		if (b->len > max)
-			return 0;	/* the caller says "too big" */
-		if (!dot_ends)
-			continue;
 		/* A line "." or ".\r" ends the message; it is not part of it. */
-		for (size_t i = b->len - (size_t)n; i < b->len; i++) {
+		for (size_t i = b->len - (size_t)n; dot_ends && i < b->len;
+		    i++) {
 			if (b->p[i] != '\n')
 				continue;
 			if ((i - line == 1 && b->p[line] == '.') ||
@@ -47,6 +44,9 @@ read_input(struct buf *b, size_t max, bool dot_ends)
 			}
 			line = i + 1;
 		}
+		/* Only now: what follows the "." does not count. */
+		if (b->len > max)
+			return 0;	/* the caller says "too big" */
 	}
 }
 

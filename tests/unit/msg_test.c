@@ -110,6 +110,27 @@ TEST(long_lines_are_broken)
 	free(want);
 }
 
+TEST(long_field_name)
+{
+	char in[1100], err[64];
+	struct msg m;
+
+	/* A "name" too long for one line is no field: the body starts. */
+	memset(in, 'X', 998);
+	strcpy(in + 998, ":v\nTo: a@b\n\nbody\n");
+	msg_init(&m);
+	CHECK_INT(msg_parse(&m, in, strlen(in), err, sizeof(err)), 0);
+	CHECK_INT(m.nf, 0);
+	CHECK_INT(msg_find(&m, "to", 0), -1);
+	msg_free(&m);
+	memset(in, 'X', 997);
+	strcpy(in + 997, ":v\nTo: a@b\n\nbody\n");
+	CHECK_INT(msg_parse(&m, in, strlen(in), err, sizeof(err)), 0);
+	CHECK_INT(m.nf, 2);
+	CHECK_INT(m.f[0].namelen, 997);
+	msg_free(&m);
+}
+
 TEST(bad_input)
 {
 	char err[64];
@@ -153,6 +174,8 @@ TEST(address_lists)
 	check_list(" undisclosed-recipients:;", "");
 	check_list(" team: x@y, z@w; other@v", "x@y|z@w|other@v");
 	check_list(" \"q@uoted\"@ex.example", "\"q@uoted\"@ex.example");
+	check_list(" \"john doe\"@ex.example", "\"john doe\"@ex.example");
+	check_list(" \"a(b)c\"@ex.example (c)", "\"a(b)c\"@ex.example");
 	check_list(" user@[IPv6:2001:db8::1]", "user@[IPv6:2001:db8::1]");
 	check_list(" (only a comment)", "");
 	check_list(" <unterminated@x", "unterminated@x");
@@ -175,6 +198,7 @@ static const struct test_case tests[] = {
 	T(body_starts_at_a_non_field),
 	T(folded_fields),
 	T(long_lines_are_broken),
+	T(long_field_name),
 	T(bad_input),
 	T(address_lists),
 	T(date),
