@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "envelope.h"
+#include "proto.h"
 
 #define MAGIC		"mta-spool "
 #define MAGICLEN	(sizeof(MAGIC) - 1)
@@ -29,76 +30,21 @@ enum {
 };
 
 /*
- * penc - append the n bytes at s to b percent-encoded: every byte outside
- * 0x21-0x7E, and '%', becomes %XX.
- */
-static int
-penc(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned char c;
-
-	for (size_t i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x21 && c <= 0x7e && c != '%') {
-			if (buf_appendc(b, c) == -1)
-				return -1;
-			continue;
-		}
-		if (buf_appendc(b, '%') == -1 ||
-		    buf_appendc(b, hex[c >> 4]) == -1 ||
-		    buf_appendc(b, hex[c & 0xf]) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
  * pdec - set b to the n percent-encoded bytes at s, decoded; -1 with
- * EINVAL for a byte outside 0x21-0x7E, a bad escape or %00.
+ * EINVAL for what proto_decode() refuses, and for %00: no value of an
+ * envelope holds a NUL.
  */
 static int
 pdec(struct buf *b, const char *s, size_t n)
 {
-	unsigned char c;
-	int hi, lo;
-
-	buf_reset(b);
-	if (buf_grow(b, n) == -1)
+	if (proto_decode(b, s, n) == -1)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c < 0x21 || c > 0x7e)
-			goto bad;
-		if (c == '%') {
-			if (n - i < 3 ||
-			    (hi = hexval((unsigned char)s[i + 1])) == -1 ||
-			    (lo = hexval((unsigned char)s[i + 2])) == -1 ||
-			    (c = (unsigned char)(hi << 4 | lo)) == 0)
-				goto bad;
-			i += 2;
-		}
-		b->p[b->len++] = (char)c;
+	if (memchr(b->p, '\0', b->len) != NULL) {
+		buf_reset(b);
+		errno = EINVAL;
+		return -1;
 	}
-	b->p[b->len] = '\0';
 	return 0;
-
-bad:
-	buf_reset(b);
-	errno = EINVAL;
-	return -1;
 }
 
 /*
@@ -253,7 +199,7 @@ put(struct buf *out, const char *key, const struct buf *v, int optional)
 	if (v->len == 0 && optional)
 		return 0;
 	if (buf_appends(out, key) == -1 || buf_appendc(out, ' ') == -1 ||
-	    penc(out, v->p, v->len) == -1 || buf_appendc(out, '\n') == -1)
+	    proto_encode(out, v->p, v->len) == -1 || buf_appendc(out, '\n') == -1)
 		return -1;
 	return 0;
 }
@@ -262,7 +208,7 @@ put(struct buf *out, const char *key, const struct buf *v, int optional)
 static int
 put_addr(struct buf *out, const struct buf *a)
 {
-	if (buf_appendc(out, '<') == -1 || penc(out, a->p, a->len) == -1 ||
+	if (buf_appendc(out, '<') == -1 || proto_encode(out, a->p, a->len) == -1 ||
 	    buf_appendc(out, '>') == -1)
 		return -1;
 	return 0;
@@ -285,10 +231,10 @@ put_rcpt(struct buf *out, struct envelope_rcpt *r)
 	    buf_appendc(out, ' ') == -1 || put_addr(out, &r->addr) == -1)
 		return -1;
 	if (r->orcpt.len > 0 && (buf_appends(out, " orcpt=") == -1 ||
-	    penc(out, r->orcpt.p, r->orcpt.len) == -1))
+	    proto_encode(out, r->orcpt.p, r->orcpt.len) == -1))
 		return -1;
 	if (r->notify.len > 0 && (buf_appends(out, " notify=") == -1 ||
-	    penc(out, r->notify.p, r->notify.len) == -1))
+	    proto_encode(out, r->notify.p, r->notify.len) == -1))
 		return -1;
 	return buf_appendc(out, '\n');
 }

@@ -141,6 +141,40 @@ proto_encode(struct buf *b, const void *v, size_t n)
 	return buf_append(b, p + start, n - start);
 }
 
+/*
+ * proto_decode - set b to the n percent-encoded bytes at s, decoded; -1
+ * with EINVAL for a byte outside 0x21-0x7E or a bad escape
+ */
+int
+proto_decode(struct buf *b, const char *s, size_t n)
+{
+	int hi, lo;
+
+	buf_reset(b);
+	if (buf_grow(b, n) == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x21 || c > 0x7e)
+			goto bad;
+		if (c == '%') {
+			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
+				goto bad;
+			c = (unsigned char)(hi << 4 | lo);
+			i += 2;
+		}
+		b->p[b->len++] = (char)c;
+	}
+	b->p[b->len] = '\0';
+	return 0;
+bad:
+	buf_reset(b);
+	errno = EINVAL;
+	return -1;
+}
+
 /* proto_begin - start a record with its verb */
 int
 proto_begin(struct buf *b, const char *verb)

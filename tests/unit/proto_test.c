@@ -58,6 +58,22 @@ TEST(bad_records)
 	CHECK_INT(r.nkeys, 0);
 }
 
+TEST(decode)
+{
+	static const char *bad[] = { "%", "%4", "%zz", "a b", "\x01", "\xff" };
+	struct buf b = BUF_INIT;
+
+	CHECK_INT(proto_decode(&b, "a%20b%25%00", 11), 0);
+	CHECK_INT(b.len, 5);
+	CHECK(memcmp(b.p, "a b%\0", 5) == 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (proto_decode(&b, bad[i], strlen(bad[i])) != -1)
+			test_fail(__FILE__, __LINE__, "decoded \"%s\"", bad[i]);
+		CHECK_INT(b.len, 0);
+	}
+	buf_free(&b);
+}
+
 TEST(limits)
 {
 	struct buf b = BUF_INIT;
@@ -119,6 +135,7 @@ TEST(reader)
 static const struct test_case tests[] = {
 	T(round_trip),
 	T(bad_records),
+	T(decode),
 	T(limits),
 	T(reader),
 	{ NULL, NULL }
