@@ -10,6 +10,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc/mta
 SPOOLDIR ?= /var/spool/mta
+SERVICEDIR ?= $(PREFIX)/share/mta
 PKG_CONFIG ?= pkg-config
 CC ?= cc
 
@@ -120,6 +121,14 @@ install: all
 	ln -sf $(BINDIR)/mta-inject $(DESTDIR)$(SBINDIR)/sendmail
 	install -d $(DESTDIR)$(SYSCONFDIR)
 	install -m 644 etc/mta.conf $(DESTDIR)$(SYSCONFDIR)/mta.conf.sample
+	# Service templates, not a live /etc/service: runsvdir would start
+	# them at once.  Copy or link them into place (README).
+	for d in etc/service/*/ etc/service/*/log/; do \
+		install -d $(DESTDIR)$(SERVICEDIR)/$${d#etc/}; \
+		install -m 755 $${d}run $(DESTDIR)$(SERVICEDIR)/$${d#etc/}run; \
+	done
+	install -d $(DESTDIR)$(SERVICEDIR)/systemd
+	install -m 644 contrib/systemd/*.service $(DESTDIR)$(SERVICEDIR)/systemd/
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; \
@@ -131,6 +140,7 @@ uninstall:
 	done
 	rm -f $(DESTDIR)$(SBINDIR)/sendmail
 	rm -f $(DESTDIR)$(SYSCONFDIR)/mta.conf.sample
+	rm -rf $(DESTDIR)$(SERVICEDIR)
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \
 	done

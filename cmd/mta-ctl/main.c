@@ -17,7 +17,24 @@
 	"  check-config [-v]     check the configuration (also: test config)\n" \
 	"  directives            print the table of configuration directives\n" \
 	"  spool init            create the spool tree\n" \
-	"  show queue            count messages by state, vmta and domain\n"
+	"  resolve [-46] [-s servers] domain ...\n" \
+	"                        the MX hosts and addresses delivery uses\n" \
+	"  show queue            count messages by state, vmta and domain\n" \
+	"asking mta-queue (each also with --json):\n" \
+	"  status                its counters\n" \
+	"  show queues [pattern] the queues: domain/vmta, domain, */vmta, *\n" \
+	"  show domains          the queues summed by domain\n" \
+	"  show vmtas            the queues summed by virtual MTA\n" \
+	"  show settings domain[/vmta]\n" \
+	"                        the settings a queue runs with\n" \
+	"  pause queue pattern   stop delivering to the queues\n" \
+	"  resume queue pattern  deliver again\n" \
+	"  set queue --mode=normal|backoff pattern\n" \
+	"  schedule pattern      retry the queues now\n" \
+	"  reload                re-read the configuration\n" \
+	"  delete [--queue=pat] [--rcpt=addr] [--orig=addr] [--jobId=id]\n" \
+	"  disable source ip     stop sending from a source address\n" \
+	"  enable source ip      send from it again\n"
 
 static const struct command {
 	const char *name;
@@ -29,6 +46,21 @@ static const struct command {
 	{ "directives", NULL, ctl_directives },
 	{ "spool", "init", ctl_spool_init },
 	{ "show", "queue", ctl_show_queue },
+	{ "status", NULL, ctl_status },
+	{ "show", "status", ctl_status },
+	{ "show", "queues", ctl_show_queues },
+	{ "show", "domains", ctl_show_domains },
+	{ "show", "vmtas", ctl_show_vmtas },
+	{ "show", "settings", ctl_show_settings },
+	{ "pause", "queue", ctl_pause },
+	{ "resume", "queue", ctl_resume },
+	{ "set", "queue", ctl_set_queue },
+	{ "schedule", NULL, ctl_schedule },
+	{ "reload", NULL, ctl_reload },
+	{ "delete", NULL, ctl_delete },
+	{ "disable", "source", ctl_disable_source },
+	{ "enable", "source", ctl_enable_source },
+	{ "resolve", NULL, ctl_resolve },
 };
 
 static _Noreturn void

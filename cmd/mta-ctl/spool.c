@@ -23,9 +23,9 @@
 
 #define ENVELOPE_READMAX (64UL << 20)	/* bytes read to find the envelope */
 
-/* The spool folder: -q, or the config's spool directive. */
-static const char *
-spool_dir(struct ctl *ctl)
+/* ctl_spool_dir - the spool folder: -q, or the config's spool directive */
+const char *
+ctl_spool_dir(struct ctl *ctl)
 {
 	static char dir[4096];
 	struct conf_settings s;
@@ -57,7 +57,7 @@ ctl_spool_init(struct ctl *ctl, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return EX_USAGE;
-	dir = spool_dir(ctl);
+	dir = ctl_spool_dir(ctl);
 	if (spool_init(dir, err, sizeof(err)) == -1)
 		die(errno == EACCES || errno == EROFS ? EX_CANTCREAT :
 		    EX_TEMPFAIL, "%s", err);
@@ -214,7 +214,7 @@ ctl_show_queue(struct ctl *ctl, int argc, char **argv)
 	if (argc != 1)
 		return EX_USAGE;
 	memset(&t, 0, sizeof(t));
-	t.dir = spool_dir(ctl);
+	t.dir = ctl_spool_dir(ctl);
 	if ((t.sp = spool_open(t.dir, SPOOL_RDONLY, err, sizeof(err))) ==
 	    NULL)
 		die(EX_TEMPFAIL, "%s", err);
