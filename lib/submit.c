@@ -24,6 +24,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "conf.h"
+#include "dkimconf.h"
 #include "envelope.h"
 #include "msg.h"
 #include "rx.h"
@@ -383,11 +384,79 @@ add_headers(struct job *j, const char *qid, time_t now)
 	return 0;
 }
 
+/* The virtual MTA of writer w: the w-th one recipients name. */
+static const char *
+writer_vmta(const struct job *j, size_t w)
+{
+	size_t n = 0, k;
+
+	for (size_t i = 0; i < j->nrcpt; i++) {
+		for (k = 0; k < i; k++)
+			if (same_vmta(j->rcpt[k].vmta, j->rcpt[i].vmta))
+				break;
+		if (k == i && n++ == w)
+			return j->rcpt[i].vmta;
+	}
+	return NULL;
+}
+
+/*
+ * The DKIM-Signature fields for the file of one virtual MTA.  Signing
+ * happens here, once, over the bytes the file will hold: retries send
+ * the same bytes and never sign again.  A key that cannot be read fails
+ * the message (EAGAIN: the sender may try again once the key is fixed).
+ */
 static int
-write_message(struct job *j, struct submit_out *out)
+sign_message(struct job *j, const char *vmta, time_t now, struct buf *sig)
 {
 	const struct msg *m = &j->msg;
+	struct dkimconf_msg dm;
+	const char **rcpt;
+	char why[512];
+	size_t n = 0;
+	int rc;
 
+	if ((rcpt = reallocarray(NULL, j->nrcpt, sizeof(*rcpt))) == NULL)
+		return fail(j, errno, "out of memory");
+	for (size_t i = 0; i < j->nrcpt; i++)
+		if (same_vmta(j->rcpt[i].vmta, vmta))
+			rcpt[n++] = j->rcpt[i].addr.p;
+	memset(&dm, 0, sizeof(dm));
+	dm.vmta = vmta;
+	dm.rcpt = rcpt;
+	dm.nrcpt = n;
+	dm.head = m->head.p ? m->head.p : "";
+	dm.headlen = m->head.len;
+	dm.body = m->body.p ? m->body.p : "";
+	dm.bodylen = m->body.len;
+	dm.now = now;
+	rc = dkimconf_sign(j->s->conf, &dm, sig, why, sizeof(why));
+	free(rcpt);
+	if (rc == -1)
+		return fail(j, errno == ENOMEM ? ENOMEM : EAGAIN, "%s", why);
+	return 0;
+}
+
+static int
+write_message(struct job *j, struct submit_out *out, time_t now)
+{
+	const struct msg *m = &j->msg;
+	struct buf sig = BUF_INIT;
+
+	for (size_t i = 0; i < out->n; i++) {
+		buf_reset(&sig);
+		if (sign_message(j, writer_vmta(j, i), now, &sig) == -1) {
+			buf_free(&sig);
+			return -1;
+		}
+		if (spool_writer_write(out->w[i], sig.p ? sig.p : "",
+		    sig.len) == -1) {
+			buf_free(&sig);
+			return fail(j, errno, "tmp/%s: write: %s",
+			    spool_writer_qid(out->w[i]), strerror(errno));
+		}
+	}
+	buf_free(&sig);
 	for (size_t i = 0; i < out->n; i++)
 		if (spool_writer_write(out->w[i], m->head.p ? m->head.p : "",
 		    m->head.len) == -1 ||
@@ -451,7 +520,7 @@ prepare(struct job *j, const char *data, size_t len, struct submit_out *out)
 	if (route(j) == -1 || open_writers(j, out, now) == -1 ||
 	    add_headers(j, spool_writer_qid(out->w[0]), now) == -1)
 		return -1;
-	return write_message(j, out);
+	return write_message(j, out, now);
 }
 
 /* submit_message - the spool writers for one message, not yet committed */
