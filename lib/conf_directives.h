@@ -64,7 +64,7 @@ CONF_DIRECTIVE(CONF_PID_FILE, "pid-file", CONF_T_PATH, G, NULL, false,
 CONF_DIRECTIVE(CONF_RUN_AS_ROOT, "run-as-root", CONF_T_BOOL, G, "no",
     false, NULL)
 CONF_DIRECTIVE(CONF_NAME_SERVER, "name-server", CONF_T_WORDS, G, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_DOMAIN_SUFFIX, "domain-suffix", CONF_T_HOST, G, NULL,
     false, NULL)
 CONF_DIRECTIVE(CONF_HOST_ID, "host-id", CONF_T_STRING, G, NULL, false,
@@ -81,42 +81,42 @@ CONF_DIRECTIVE(CONF_MAILMERGE_EXPANDS_UNDEFINED_VARIABLES,
 
 /* Injection and SMTP service. */
 CONF_DIRECTIVE(CONF_SMTP_LISTENER, "smtp-listener", CONF_T_LISTENER, G,
-    NULL, false, NULL)
+    NULL, true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_PORT, "smtp-port", CONF_T_INT, G | V | D, "25",
     false, NULL)
 CONF_DIRECTIVE(CONF_MAX_SMTP_IN, "max-smtp-in", CONF_T_INT, G | S | SS,
-    NULL, false, NULL)
+    NULL, true, NULL)
 CONF_DIRECTIVE(CONF_TOTAL_MAX_SMTP_IN, "total-max-smtp-in", CONF_T_INT, G,
-    "100", false, NULL)
+    "100", true, NULL)
 CONF_DIRECTIVE(CONF_MAX_MESSAGE_SIZE, "max-message-size", CONF_T_SIZE,
     G | S | D, "0", true, NULL)
 CONF_DIRECTIVE(CONF_IMMEDIATE_TLS, "immediate-tls", CONF_T_BOOL, L, "no",
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_SERVER_TLS_CERTIFICATE,
-    "smtp-server-tls-certificate", CONF_T_TEXT, G | L, NULL, false, NULL)
+    "smtp-server-tls-certificate", CONF_T_TEXT, G | L, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_SERVER_TLS_CA_FILE, "smtp-server-tls-ca-file",
     CONF_T_PATH, G, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_SMTP_SERVER_TLS_CIPHERS, "smtp-server-tls-ciphers",
-    CONF_T_TEXT, G, "HIGH:!ADH:@STRENGTH", false, NULL)
+    CONF_T_TEXT, G, "HIGH:!ADH:@STRENGTH", true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_SERVER_THREADS, "smtp-server-threads", CONF_T_INT,
     G, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_ALWAYS_ALLOW_RELAYING, "always-allow-relaying",
-    CONF_T_BOOL, S, "no", false, NULL)
-CONF_DIRECTIVE(CONF_RELAY, "relay", CONF_T_BOOL, S, NULL, false, NULL)
+    CONF_T_BOOL, S, "no", true, NULL)
+CONF_DIRECTIVE(CONF_RELAY, "relay", CONF_T_BOOL, S, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_RELAY_DOMAIN, "relay-domain", CONF_T_WORDS, G, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_RELAY_ADDRESS, "relay-address", CONF_T_WORDS, G, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_SERVICE, "smtp-service", CONF_T_BOOL, S, "yes",
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_REQUIRE_AUTH, "require-auth", CONF_T_BOOL, S | AC,
-    "no", false, NULL)
+    "no", true, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_SUBMISSION, "allow-submission", CONF_T_BOOL, AC,
-    "no", false, NULL)
+    "no", true, NULL)
 CONF_DIRECTIVE(CONF_AUTH_PLAIN, "auth-plain", CONF_T_PATH, AC | SS, NULL,
     false, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_UNENCRYPTED_PLAIN, "allow-unencrypted-plain",
-    CONF_T_BOOL, S | SS, "no", false, NULL)
+    CONF_T_BOOL, S | SS, "no", true, NULL)
 CONF_DIRECTIVE(CONF_PROCESS_X_VIRTUAL_MTA, "process-x-virtual-mta",
     CONF_T_BOOL, S, "no", true, NULL)
 CONF_DIRECTIVE(CONF_PROCESS_X_JOB, "process-x-job", CONF_T_BOOL, S, "no", true, NULL)
@@ -127,7 +127,7 @@ CONF_DIRECTIVE(CONF_PROCESS_X_REMOTE_MTA_IP, "process-x-remote-mta-ip",
 CONF_DIRECTIVE(CONF_DEFAULT_VIRTUAL_MTA, "default-virtual-mta", CONF_T_NAME,
     S, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_ADD_RECEIVED_HEADER, "add-received-header", CONF_T_BOOL,
-    S, "yes", false, NULL)
+    S, "yes", true, NULL)
 CONF_DIRECTIVE(CONF_HIDE_MESSAGE_SOURCE, "hide-message-source", CONF_T_BOOL,
     S, "no", false, NULL)
 CONF_DIRECTIVE(CONF_ADD_MESSAGE_ID_HEADER, "add-message-id-header",
@@ -142,12 +142,12 @@ CONF_DIRECTIVE(CONF_LOG_CONNECTIONS, "log-connections", CONF_T_BOOL,
     S | D, "no", false, NULL)
 CONF_DIRECTIVE(CONF_RANDOM_IP, "random-ip", CONF_T_BOOL, SP, "no", false,
     NULL)
-CONF_DIRECTIVE(CONF_USER_SOURCE, "source", CONF_T_NAME, U | L, NULL, false,
+CONF_DIRECTIVE(CONF_USER_SOURCE, "source", CONF_T_NAME, U | L, NULL, true,
     NULL)
-CONF_DIRECTIVE(CONF_PASSWORD, "password", CONF_T_STRING, U, NULL, false,
+CONF_DIRECTIVE(CONF_PASSWORD, "password", CONF_T_STRING, U, NULL, true,
     NULL)
 CONF_DIRECTIVE(CONF_AUTHENTICATION_METHOD, "authentication-method",
-    CONF_T_ENUM, U, "password", false, "password|system|certificate")
+    CONF_T_ENUM, U, "password", true, "password|system|certificate")
 CONF_DIRECTIVE(CONF_TLS_CERTIFICATE, "tls-certificate", CONF_T_TEXT, U | L,
     NULL, false, NULL)
 CONF_DIRECTIVE(CONF_SMTP_IP, "smtp-ip", CONF_T_TEXT, G, NULL, false, NULL)
@@ -182,14 +182,14 @@ CONF_DIRECTIVE(CONF_TLS_CA_FILE, "tls-ca-file", CONF_T_PATH, L, NULL, false,
     NULL)
 
 /* Per-source settings (<source>): the SMTP session. */
-CONF_DIRECTIVE(CONF_ALLOW_AUTH, "allow-auth", CONF_T_BOOL, S, "yes", false,
+CONF_DIRECTIVE(CONF_ALLOW_AUTH, "allow-auth", CONF_T_BOOL, S, "yes", true,
     NULL)
 CONF_DIRECTIVE(CONF_SMTP_MAX_AUTH_FAILURE_RATE, "smtp-max-auth-failure-rate",
     CONF_T_RATE, S, "unlimited", false, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_UNENCRYPTED_PLAIN_AUTH,
-    "allow-unencrypted-plain-auth", CONF_T_BOOL, S, "no", false, NULL)
+    "allow-unencrypted-plain-auth", CONF_T_BOOL, S, "no", true, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_STARTTLS, "allow-starttls", CONF_T_BOOL, S, "no",
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_REQUIRE_STARTTLS_BEFORE_AUTH,
     "require-starttls-before-auth", CONF_T_BOOL, S, "no", false, NULL)
 CONF_DIRECTIVE(CONF_BROKEN_AUTH_CLIENTS, "broken-auth-clients", CONF_T_TEXT,
@@ -199,13 +199,13 @@ CONF_DIRECTIVE(CONF_ALLOW_MAILMERGE, "allow-mailmerge", CONF_T_BOOL, S, "no",
 CONF_DIRECTIVE(CONF_ALWAYS_ALLOW_API_SUBMISSION,
     "always-allow-api-submission", CONF_T_BOOL, S, "no", false, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_CHUNKING, "allow-chunking", CONF_T_BOOL, S, "yes",
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_SMTPUTF8, "allow-smtputf8", CONF_T_BOOL, S, "yes",
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_DATA_TIMEOUT, "smtp-data-timeout", CONF_T_INTERVAL,
-    S, "10m", false, NULL)
+    S, "10m", true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_COMMAND_TIMEOUT, "smtp-command-timeout",
-    CONF_T_INTERVAL, S, "10m", false, NULL)
+    CONF_T_INTERVAL, S, "10m", true, NULL)
 CONF_DIRECTIVE(CONF_DISCONNECT_ON_TRANSIENT_ERROR,
     "disconnect-on-transient-error", CONF_T_BOOL, S, "no", false, NULL)
 CONF_DIRECTIVE(CONF_ACCEPT_INVALID_RECIPIENTS, "accept-invalid-recipients",
@@ -215,7 +215,7 @@ CONF_DIRECTIVE(CONF_AUTO_QUALIFY_DOMAIN, "auto-qualify-domain", CONF_T_BOOL,
 CONF_DIRECTIVE(CONF_MAX_MESSAGE_HOPS, "max-message-hops", CONF_T_INT, S,
     "100", false, NULL)
 CONF_DIRECTIVE(CONF_MAX_RCPT_PER_MESSAGE, "max-rcpt-per-message", CONF_T_TEXT,
-    S | D, "0", false, NULL)
+    S | D, "0", true, NULL)
 CONF_DIRECTIVE(CONF_TOO_MANY_RCPTS_FAILS_MESSAGE,
     "too-many-rcpts-fails-message", CONF_T_BOOL, S, "no", false, NULL)
 CONF_DIRECTIVE(CONF_SOURCE_GROUP, "source-group", CONF_T_NAME, S, NULL, false,
@@ -322,11 +322,11 @@ CONF_DIRECTIVE(CONF_DUMMY_SMTP_UPDATE_STATS, "dummy-smtp-update-stats",
 CONF_DIRECTIVE(CONF_VIRTUAL_MTA, "virtual-mta", CONF_T_NAME, P | S, NULL,
     false, NULL)
 CONF_DIRECTIVE(CONF_SMTP_SOURCE_HOST, "smtp-source-host",
-    CONF_T_SOURCE_HOST, G | V, NULL, false, NULL)
+    CONF_T_SOURCE_HOST, G | V, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_SOURCE_IP, "smtp-source-ip", CONF_T_SOURCE_HOST,
-    G | V, NULL, false, NULL)
+    G | V, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_EHLO_HOSTNAME, "ehlo-hostname", CONF_T_HOST, G | V | D,
-    NULL, false, NULL)
+    NULL, true, NULL)
 CONF_DIRECTIVE(CONF_SOURCE_POOL, "source-pool", CONF_T_CIDR, V, NULL, false,
     NULL)
 CONF_DIRECTIVE(CONF_DNS_ROTATE, "dns-rotate", CONF_T_BOOL, V, "no", false,
@@ -354,37 +354,37 @@ CONF_DIRECTIVE(CONF_ENABLE_SIGNALS, "enable-signals", CONF_T_TEXT, G | V | P,
 
 /* Delivery: connections, rates, retries, expiry. */
 CONF_DIRECTIVE(CONF_MAX_SMTP_OUT, "max-smtp-out", CONF_T_INT,
-    G | V | P | D | S | SP, "20", false, NULL)
+    G | V | P | D | S | SP, "20", true, NULL)
 CONF_DIRECTIVE(CONF_TOTAL_MAX_SMTP_OUT, "total-max-smtp-out", CONF_T_INT,
-    G, NULL, false, NULL)
+    G, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_MAX_MSG_PER_CONNECTION, "max-msg-per-connection",
-    CONF_T_INT, D, "0", false, NULL)
+    CONF_T_INT, D, "0", true, NULL)
 CONF_DIRECTIVE(CONF_MAX_MSG_RATE, "max-msg-rate", CONF_T_RATE, D,
-    "unlimited", false, NULL)
+    "unlimited", true, NULL)
 CONF_DIRECTIVE(CONF_MAX_CONNECT_RATE, "max-connect-rate", CONF_T_RATE, D,
-    "unlimited", false, NULL)
+    "unlimited", true, NULL)
 CONF_DIRECTIVE(CONF_MAX_RCPT_PER_TRANSACTION, "max-rcpt-per-transaction",
-    CONF_T_INT, D, "1000", false, NULL)
+    CONF_T_INT, D, "1000", true, NULL)
 CONF_DIRECTIVE(CONF_RETRY_AFTER, "retry-after", CONF_T_RETRY, G | D | BA,
-    "10m", false, NULL)
+    "10m", true, NULL)
 CONF_DIRECTIVE(CONF_RETRY_RULE, "retry-after (reply)", CONF_T_RETRY, D,
-    NULL, false, NULL)
+    NULL, true, NULL)
 CONF_DIRECTIVE(CONF_BOUNCE_AFTER, "bounce-after", CONF_T_INTERVAL_NEVER, D,
-    "4d12h", false, NULL)
+    "4d12h", true, NULL)
 CONF_DIRECTIVE(CONF_QUEUE_INTERVAL, "queue-interval", CONF_T_INTERVAL,
     G | D, "1m", false, NULL)
 CONF_DIRECTIVE(CONF_MAX_DELIVERY_ATTEMPTS, "max-delivery-attempts",
     CONF_T_INT, G | D, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_QUEUE_TO, "queue-to", CONF_T_STRING, D, NULL, false,
     NULL)
-CONF_DIRECTIVE(CONF_SMTP_HOSTS, "smtp-hosts", CONF_T_HOSTS, D, NULL, false,
+CONF_DIRECTIVE(CONF_SMTP_HOSTS, "smtp-hosts", CONF_T_HOSTS, D, NULL, true,
     NULL)
-CONF_DIRECTIVE(CONF_ROUTE, "route", CONF_T_HOSTS, D, NULL, false, NULL)
+CONF_DIRECTIVE(CONF_ROUTE, "route", CONF_T_HOSTS, D, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_MX_CONNECTION_ATTEMPTS, "mx-connection-attempts",
     CONF_T_INT, D, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_SMTP_421_MX_UNAVAILABLE,
     "smtp-421-means-mx-unavailable", CONF_T_BOOL, D, "no", false, NULL)
-CONF_DIRECTIVE(CONF_PAUSE, "pause", CONF_T_BOOL, D, "no", false, NULL)
+CONF_DIRECTIVE(CONF_PAUSE, "pause", CONF_T_BOOL, D, "no", true, NULL)
 CONF_DIRECTIVE(CONF_TYPE, "type", CONF_T_ENUM, D, "smtp", false,
     "smtp|pipe|file|discard|http-delivery")
 CONF_DIRECTIVE(CONF_MX_CONNECTION_LIMIT, "mx-connection-limit", CONF_T_TEXT,
@@ -429,7 +429,7 @@ CONF_DIRECTIVE(CONF_ALLOW_CANCEL_DURING_TRANSFER,
 CONF_DIRECTIVE(CONF_REROUTE_TO_VIRTUAL_MTA, "reroute-to-virtual-mta",
     CONF_T_NAME, D, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_DEFAULT_SMTP_PORT, "default-smtp-port", CONF_T_INT, D,
-    "25", false, NULL)
+    "25", true, NULL)
 CONF_DIRECTIVE(CONF_DISABLE_MX_ROLLUP, "disable-mx-rollup", CONF_T_BOOL, D,
     "no", false, NULL)
 CONF_DIRECTIVE(CONF_BOUNCE_UPON_NO_MX, "bounce-upon-no-mx", CONF_T_TEXT, D,
@@ -460,23 +460,23 @@ CONF_DIRECTIVE(CONF_LOG_MESSAGES, "log-messages", CONF_T_BOOL, D, NULL, false,
 
 /* Delivery: backoff and reply patterns. */
 CONF_DIRECTIVE(CONF_SMTP_PATTERN_LIST, "smtp-pattern-list", CONF_T_NAME, D,
-    NULL, false, NULL)
+    NULL, true, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_MAX_MSG_RATE, "backoff-max-msg-rate",
-    CONF_T_RATE, D, NULL, false, NULL)
+    CONF_T_RATE, D, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_MAX_MSG_PER_CONNECTION,
-    "backoff-max-msg-per-connection", CONF_T_INT, D, NULL, false, NULL)
+    "backoff-max-msg-per-connection", CONF_T_INT, D, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_MAX_SMTP_OUT, "backoff-max-smtp-out",
-    CONF_T_INT, D, "20", false, NULL)
+    CONF_T_INT, D, "20", true, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_RETRY_AFTER, "backoff-retry-after",
-    CONF_T_INTERVALS, D, "1h", false, NULL)
+    CONF_T_INTERVALS, D, "1h", true, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_TO_NORMAL_AFTER, "backoff-to-normal-after",
-    CONF_T_INTERVAL_NEVER, D, "never", false, NULL)
+    CONF_T_INTERVAL_NEVER, D, "never", true, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_TO_NORMAL_AFTER_DELIVERY,
     "backoff-to-normal-after-delivery", CONF_T_BOOL, D, "no", false, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_NOTIFY, "backoff-notify", CONF_T_WORDS, D,
     NULL, false, NULL)
 CONF_DIRECTIVE(CONF_BACK_OFF_MODE, "back-off-mode", CONF_T_ENUM, D,
-    "normal", false, "normal|backoff")
+    "normal", true, "normal|backoff")
 CONF_DIRECTIVE(CONF_ADAPTIVE_MAX_SMTP_OUT, "adaptive-max-smtp-out",
     CONF_T_BOOL, G | D, "no", false, NULL)
 CONF_DIRECTIVE(CONF_ADAPTIVE_SOFT_BOUNCE_LIMIT, "adaptive-soft-bounce-limit",
@@ -484,7 +484,7 @@ CONF_DIRECTIVE(CONF_ADAPTIVE_SOFT_BOUNCE_LIMIT, "adaptive-soft-bounce-limit",
 CONF_DIRECTIVE(CONF_ADAPTIVE_BACKOFF_INTERVAL, "adaptive-backoff-interval",
     CONF_T_INTERVAL, G | D, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_MAX_CONNECT_RATE, "backoff-max-connect-rate",
-    CONF_T_RATE, D, NULL, false, NULL)
+    CONF_T_RATE, D, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_MAX_MSG_PER_HOUR, "backoff-max-msg-per-hour",
     CONF_T_INT, D, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_MAX_DATA_VOLUME_RATE,
@@ -500,11 +500,11 @@ CONF_DIRECTIVE(CONF_DISABLED_SOURCE_IP_NOTIFY, "disabled-source-ip-notify",
 
 /* Delivery: the SMTP client. */
 CONF_DIRECTIVE(CONF_USE_STARTTLS, "use-starttls", CONF_T_ENUM, S | D | V,
-    "if-available", false, "yes|no|if-available|require|true|false")
+    "if-available", true, "yes|no|if-available|require|true|false")
 CONF_DIRECTIVE(CONF_REQUIRE_STARTTLS, "require-starttls", CONF_T_BOOL, D,
-    "no", false, NULL)
+    "no", true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_TIMEOUT, "smtp-timeout", CONF_T_INTERVAL, G | D,
-    "5m", false, NULL)
+    "5m", true, NULL)
 CONF_DIRECTIVE(CONF_CONNECTION_TIMEOUT, "connection-timeout",
     CONF_T_INTERVAL, G | D, "2m", false, NULL)
 CONF_DIRECTIVE(CONF_READ_TIMEOUT, "read-timeout", CONF_T_INTERVAL, G | D,
@@ -514,7 +514,7 @@ CONF_DIRECTIVE(CONF_WRITE_TIMEOUT, "write-timeout", CONF_T_INTERVAL, G | D,
 CONF_DIRECTIVE(CONF_DATA_TIMEOUT, "data-timeout", CONF_T_INTERVAL, G | D,
     "10m", false, NULL)
 CONF_DIRECTIVE(CONF_DNS_TIMEOUT, "dns-timeout", CONF_T_INTERVAL, G | V | D,
-    "30s", false, NULL)
+    "30s", true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_CLIENT_THREADS, "smtp-client-threads", CONF_T_INT,
     G, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_MAX_DELIVERIES_PER_CONNECTION,
@@ -534,13 +534,13 @@ CONF_DIRECTIVE(CONF_AUTH_PASSWORD, "auth-password", CONF_T_STRING, D, NULL,
 CONF_DIRECTIVE(CONF_SPF_IDENTITY, "spf-identity", CONF_T_ENUM, D, NULL,
     false, "mfrom|helo|pra")
 CONF_DIRECTIVE(CONF_CONNECT_TIMEOUT, "connect-timeout", CONF_T_INTERVAL, D,
-    "2m", false, NULL)
+    "2m", true, NULL)
 CONF_DIRECTIVE(CONF_SMTP_GREETING_TIMEOUT, "smtp-greeting-timeout",
-    CONF_T_INTERVAL, D, "5m", false, NULL)
+    CONF_T_INTERVAL, D, "5m", true, NULL)
 CONF_DIRECTIVE(CONF_DATA_SEND_TIMEOUT, "data-send-timeout", CONF_T_INTERVAL,
     D, "3m", false, NULL)
 CONF_DIRECTIVE(CONF_SMTP_DATA_TERMINATION_TIMEOUT,
-    "smtp-data-termination-timeout", CONF_T_INTERVAL, D, "10m", false, NULL)
+    "smtp-data-termination-timeout", CONF_T_INTERVAL, D, "10m", true, NULL)
 CONF_DIRECTIVE(CONF_IGNORE_8BITMIME, "ignore-8bitmime", CONF_T_BOOL, D, "no",
     false, NULL)
 CONF_DIRECTIVE(CONF_IGNORE_CHUNKING, "ignore-chunking", CONF_T_BOOL, D, "no",
@@ -596,21 +596,21 @@ CONF_DIRECTIVE(CONF_SPARKPOST_IP_POOL, "sparkpost-ip-pool", CONF_T_STRING, D,
 
 /* Signing. */
 CONF_DIRECTIVE(CONF_DOMAIN_KEY, "domain-key", CONF_T_DOMAIN_KEY,
-    G | V | P | DKL, NULL, false, NULL)
-CONF_DIRECTIVE(CONF_DKIM_SIGN, "dkim-sign", CONF_T_BOOL, D, "no", false,
+    G | V | P | DKL, NULL, true, NULL)
+CONF_DIRECTIVE(CONF_DKIM_SIGN, "dkim-sign", CONF_T_BOOL, D, "no", true,
     NULL)
 CONF_DIRECTIVE(CONF_DKIM_IDENTITY, "dkim-identity", CONF_T_STRING, D,
-    "sender-or-from", false, NULL)
+    "sender-or-from", true, NULL)
 CONF_DIRECTIVE(CONF_DKIM_HEADERS, "dkim-headers", CONF_T_TEXT, D, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_DKIM_EXPIRE_AFTER, "dkim-expire-after",
-    CONF_T_INTERVAL_NEVER, D, "never", false, NULL)
+    CONF_T_INTERVAL_NEVER, D, "never", true, NULL)
 CONF_DIRECTIVE(CONF_DKIM_ALGORITHM, "dkim-algorithm", CONF_T_ENUM, D,
     "rsa-sha256", false, "rsa-sha1|rsa-sha256")
 CONF_DIRECTIVE(CONF_DKIM_BODY_CANON, "dkim-body-canon", CONF_T_ENUM, D,
-    "relaxed", false, "simple|relaxed")
+    "simple", true, "simple|relaxed")
 CONF_DIRECTIVE(CONF_DKIM_HEADERS_CANON, "dkim-headers-canon", CONF_T_ENUM, D,
-    "relaxed", false, "simple|relaxed")
+    "relaxed", true, "simple|relaxed")
 CONF_DIRECTIVE(CONF_DKIM_ADD_BODY_LIMIT, "dkim-add-body-limit", CONF_T_BOOL,
     D, "no", false, NULL)
 CONF_DIRECTIVE(CONF_DKIM_ADD_TIMESTAMP, "dkim-add-timestamp", CONF_T_BOOL, D,
@@ -646,22 +646,22 @@ CONF_DIRECTIVE(CONF_SECOND_DKIM_ADD_TIMESTAMP, "second-dkim-add-timestamp",
 CONF_DIRECTIVE(CONF_SECOND_DKIM_QUERY_METHOD, "second-dkim-query-method",
     CONF_T_STRING, D, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_KEY_DOMAIN, "domain", CONF_T_TEXT, DK | DKB | AL, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_KEY_SELECTOR, "selector", CONF_T_STRING, DK | DKB, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_KEY_PRIVATE_KEY, "private-key", CONF_T_PATH, DKB, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_KEY_PRIVATE_KEY_FILE, "private-key-file", CONF_T_PATH,
-    DK, NULL, false, NULL)
+    DK, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_KEY_TYPE, "type", CONF_T_ENUM, DKB | BA, NULL, false,
     "dk|dkim|permanent|transient")
 CONF_DIRECTIVE(CONF_HEADER_LIST, "header-list", CONF_T_TEXT, DK, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_CANONICALIZATION, "canonicalization", CONF_T_ENUM, DK,
-    "relaxed/simple", false,
+    "relaxed/simple", true,
     "relaxed/simple|simple/simple|relaxed/relaxed|simple/relaxed")
 CONF_DIRECTIVE(CONF_SIGN_HASH, "sign-hash", CONF_T_ENUM, DK, "sha256",
-    false, "sha256")
+    true, "sha256")
 
 /* Bounces and DSNs. */
 CONF_DIRECTIVE(CONF_BOUNCE_DOMAIN, "bounce-domain", CONF_T_HOST, D, NULL,
@@ -687,7 +687,7 @@ CONF_DIRECTIVE(CONF_MAX_TRIES, "max-tries", CONF_T_INT, BA, NULL, false,
     NULL)
 
 /* Rule lists. */
-CONF_DIRECTIVE(CONF_REPLY, "reply", CONF_T_REPLY_RULE, SPL, NULL, false,
+CONF_DIRECTIVE(CONF_REPLY, "reply", CONF_T_REPLY_RULE, SPL, NULL, true,
     NULL)
 CONF_DIRECTIVE(CONF_MAIL_FROM, "mail-from", CONF_T_MATCH_RULE, PL, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_RCPT_TO, "rcpt-to", CONF_T_MATCH_RULE, PL, NULL, true,

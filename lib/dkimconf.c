@@ -353,7 +353,6 @@ dkimconf_sign(const struct conf *c, const struct dkimconf_msg *m,
 	struct cand *cv;
 	const struct cand *chosen[2] = { NULL, NULL };
 	const struct conf_block *vb = NULL;
-	const struct conf_directive *d;
 	struct conf_settings s;
 	struct dkim_sign sig[2], use[2];
 	struct from from, sender;
@@ -387,8 +386,7 @@ dkimconf_sign(const struct conf *c, const struct dkimconf_msg *m,
 		goto done;
 
 	/* Body canonicalization: simple unless the config says (6376 3.4). */
-	d = conf_get(&s, CONF_DKIM_BODY_CANON);
-	bc = d != NULL && d->line > 0 ? (int)d->num : DKIM_SIMPLE;
+	bc = (int)conf_num(&s, CONF_DKIM_BODY_CANON);
 	hc = (int)conf_num(&s, CONF_DKIM_HEADERS_CANON);
 	id = identity(&s, m->head, m->headlen, from.domain, &sender);
 	for (int a = 0; a < 2; a++) {

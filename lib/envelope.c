@@ -593,6 +593,26 @@ envelope_rcpt_update(int fd, const struct envelope *e, size_t i)
 }
 
 /*
+ * envelope_rcpt_write - write the state field of recipient r (its
+ * state, attempts, next, first, at r->off) into the file fd in place,
+ * without syncing: for a caller whose own log already holds the change
+ * durably; 0, or -1 with errno set
+ */
+int
+envelope_rcpt_write(int fd, const struct envelope_rcpt *r)
+{
+	char state[ENVELOPE_STATELEN + 1];
+
+	if (r->off == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (state_field(r, state, sizeof(state)) == -1)
+		return -1;
+	return pwrite_all(fd, state, ENVELOPE_STATELEN, (off_t)r->off);
+}
+
+/*
  * envelope_size_update - write size into the size record at offset off of
  * the file fd, without syncing; 0, or -1 with errno set
  */

@@ -68,6 +68,7 @@ int	envelope_parse(const char *, size_t, struct envelope *, size_t *,
 	    char *, size_t);
 int	envelope_size_update(int, size_t, unsigned long long);
 int	envelope_rcpt_update(int, const struct envelope *, size_t);
+int	envelope_rcpt_write(int, const struct envelope_rcpt *);
 const char *envelope_state_name(int);
 
 #endif

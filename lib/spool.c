@@ -62,6 +62,7 @@ struct spool {
 	int	 tmpfd;
 	int	 newfd;
 	int	 queuefd;
+	unsigned char taken[256 / 8];	/* queue/XX with unsynced takes */
 };
 
 struct spool_writer {
@@ -821,15 +822,16 @@ spool_scan_queue(struct spool *sp, int (*cb)(const char *, void *),
 }
 
 /*
- * spool_take - move qid from new/ into its queue/ subfolder and fsync
- * that; 0, or -1 with errno set.  A message found in both (a crash in an
- * earlier take) counts as taken.
+ * spool_take_nosync - move qid from new/ into its queue/ subfolder; the
+ * move is durable only after spool_sync_taken().  A crash before that
+ * leaves the file in new/ (taken again) or in queue/: never lost.
  */
 int
-spool_take(struct spool *sp, const char *qid)
+spool_take_nosync(struct spool *sp, const char *qid)
 {
 	struct stat a, b;
 	char name[3];
+	unsigned h;
 	int dfd, rc = -1, save;
 
 	if (!spool_qid_valid(qid)) {
@@ -853,12 +855,45 @@ spool_take(struct spool *sp, const char *qid)
 		if (unlinkat(sp->newfd, qid, 0) == -1)
 			goto out;
 	}
-	rc = fsync(dfd);
+	h = (unsigned)strtoul(name, NULL, 16);
+	sp->taken[h / 8] |= (unsigned char)(1u << (h % 8));
+	rc = 0;
 out:
 	save = errno;
 	(void)close(dfd);
 	errno = save;
 	return rc;
+}
+
+/* spool_sync_taken - fsync every queue/ subfolder a take changed */
+int
+spool_sync_taken(struct spool *sp)
+{
+	char name[3];
+	int dfd, rc = 0;
+
+	for (unsigned h = 0; h < 256; h++) {
+		if ((sp->taken[h / 8] & (1u << (h % 8))) == 0)
+			continue;
+		(void)snprintf(name, sizeof(name), "%02x", h);
+		if ((dfd = openat(sp->queuefd, name, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) == -1 || fsync(dfd) == -1)
+			rc = -1;
+		if (dfd != -1)
+			(void)close(dfd);
+		if (rc == 0)
+			sp->taken[h / 8] &= (unsigned char)~(1u << (h % 8));
+	}
+	return rc;
+}
+
+/* spool_take - move qid from new/ into queue/, durably */
+int
+spool_take(struct spool *sp, const char *qid)
+{
+	if (spool_take_nosync(sp, qid) == -1)
+		return -1;
+	return spool_sync_taken(sp);
 }
 
 /* spool_path - the path of queued message qid into out */

@@ -225,7 +225,8 @@ ctl_show_queue(struct ctl *ctl, int argc, char **argv)
 	if (spool_scan_queue(t.sp, tally_one, &t) == -1)
 		die_sys(EX_TEMPFAIL, "%s/queue", t.dir);
 	spool_close(t.sp);
-	qsort(t.c, t.nc, sizeof(t.c[0]), count_cmp);
+	if (t.nc > 0)
+		qsort(t.c, t.nc, sizeof(t.c[0]), count_cmp);
 	printf("vmta\tdomain\tpending\tdelivered\tfailed\texpired\n");
 	for (size_t i = 0; i < t.nc; i++) {
 		printf("%s\t%s\t%lu\t%lu\t%lu\t%lu\n", t.c[i].vmta,

@@ -42,6 +42,7 @@
 #define TMO_DATA_DOT	(10 * 60 * 1000)
 #define TMO_IDLE	(5 * 60 * 1000)
 #define TMO_QUIT	(10 * 1000)
+#define TMO_QUIT_EOF	(2 * 1000)	/* after 221: the server hangs up */
 
 enum tls_mode {
 	TLS_NO,
@@ -125,6 +126,8 @@ struct session {
 	struct session	*prev, *next;	/* every session, closing ones too */
 	long long	 sid;
 	bool		 hashed;	/* found by sid */
+	bool		 quit_answer;	/* "closed" waits for the end */
+	bool		 got_goodbye;	/* the reply to QUIT came */
 	enum sess_state	 state;
 	/* from the session record */
 	char		 domain[DELIVER_NAMEMAX];

@@ -33,6 +33,8 @@ static void tx_start(struct session *);
 static int on_reply(struct session *);
 static int on_bad_reply(struct session *, const char *);
 static void sess_timeout(void *);
+static void answer_closed(struct session *, const char *, int, const char *,
+	    const char *);
 
 static unsigned
 sid_hash(long long sid)
@@ -75,6 +77,10 @@ session_free(struct session *s)
 {
 	struct worker *w = s->w;
 
+	if (s->quit_answer) {
+		s->quit_answer = false;
+		answer_closed(s, "quit", 0, "2.0.0", "quit");
+	}
 	unhash(s);
 	if (s->prev != NULL)
 		s->prev->next = s->next;
@@ -995,6 +1001,12 @@ on_reply(struct session *s)
 		tx_finish(s);
 		return after_tx(s);
 	case SS_QUIT:
+		if (s->quit_answer && !s->got_goodbye) {
+			/* Now the server hangs up (EOF), or soon. */
+			s->got_goodbye = true;
+			ev_timer_start(s->w->ev, &s->timer, TMO_QUIT_EOF);
+			return 0;
+		}
 		session_free(s);
 		return -1;
 	case SS_READY:
@@ -1274,11 +1286,15 @@ session_rcpt(struct session *s, const struct proto_rec *r, char *err,
 	return 0;
 }
 
-/* Say QUIT, answer closed, wait a little for the server's goodbye. */
+/*
+ * Say QUIT and wait for the server's goodbye and hang-up before the
+ * queue hears "closed": until then the connection still counts against
+ * the destination's max-smtp-out, as the server sees it.
+ */
 static void
 send_quit(struct session *s)
 {
-	answer_closed(s, "quit", 0, "2.0.0", "quit");
+	s->quit_answer = true;
 	unhash(s);
 	s->state = SS_QUIT;
 	buf_appends(&s->out, "QUIT\r\n");

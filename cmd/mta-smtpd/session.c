@@ -597,6 +597,8 @@ next_line(struct session *s, const char **line, size_t *len)
 	const char *p = s->in.p + s->inpos, *lf;
 	size_t avail = s->in.len - s->inpos;
 
+	if (avail == 0)			/* s->in.p may still be NULL */
+		return 0;
 	if ((lf = memchr(p, '\n', avail)) == NULL) {
 		if (avail > SMTPCMD_LINEMAX) {
 			/* Throw it away now; answer when its end comes. */

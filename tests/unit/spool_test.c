@@ -667,8 +667,16 @@ TEST(take_remove)
 		queue_one(sp, i, qid[i]);
 	CHECK_INT(spool_scan_new(sp, stop_cb, &count), 7);
 	CHECK_INT(count, 1);
-	for (int i = 0; i < 3; i++)
-		CHECK_INT(spool_take(sp, qid[i]), 0);
+	/* a batch: moves first, one sync per folder after */
+	CHECK_INT(spool_take(sp, qid[0]), 0);
+	for (int i = 1; i < 3; i++)
+		CHECK_INT(spool_take_nosync(sp, qid[i]), 0);
+	CHECK_INT(spool_take_nosync(sp, qid[1]), -1);	/* gone from new/ */
+	CHECK_INT(errno, ENOENT);
+	CHECK_INT(spool_take_nosync(sp, "../tmp/x"), -1);
+	CHECK_INT(errno, EINVAL);
+	CHECK_INT(spool_sync_taken(sp), 0);
+	CHECK_INT(spool_sync_taken(sp), 0);		/* nothing left */
 	CHECK_INT(entries("new"), 0);
 	count = 0;
 	CHECK_INT(spool_scan_queue(sp, count_cb, &count), 0);

@@ -1,0 +1,359 @@
+/*
+ * commit - outcomes to the journal, then to the spool, in groups.
+ *
+ * Every outcome is written to the journal as it arrives; the spool
+ * changes it implies (a recipient's state field rewritten, a finished
+ * message unlinked) wait in a batch.  A flush makes the journal durable
+ * with one journal_sync() and only then applies the batch, without
+ * syncing the spool: the synced journal is the write-ahead log, and a
+ * restart replays it (commit_replay) for messages still in the spool.
+ */
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "log.h"
+#include "queue.h"
+
+#define COMMIT_MS	20	/* the longest an outcome waits for its sync */
+#define COMMIT_MAX	1024	/* outcomes that force a flush */
+
+struct centry {
+	struct msg	*m;
+	size_t		 off;		/* the state field, 0: none */
+	uint32_t	 idx;
+	uint32_t	 next, first;
+	uint16_t	 attempts;
+	uint8_t		 state;
+};
+
+static struct centry *batch;
+static size_t nbatch, capbatch;
+static struct ev_timer timer;
+
+static void
+flush_cb(void *arg)
+{
+	(void)arg;
+	commit_flush();
+}
+
+/* commit_init - open the journal */
+int
+commit_init(void)
+{
+	char err[512];
+
+	ev_timer_init(&timer, flush_cb, NULL);
+	if ((S.journal = journal_open(S.spooldir, err, sizeof(err))) == NULL) {
+		log_warn("journal: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+action_of(const char *type)
+{
+	if (strcmp(type, "delivered") == 0)
+		return "delivered";
+	if (strcmp(type, "deferred") == 0)
+		return "delayed";
+	return "failed";
+}
+
+/*
+ * journal_outcome_write - journal one outcome of recipient i of m; e
+ * (the envelope read again) and s (the session) may be NULL
+ */
+void
+journal_outcome_write(const char *type, const struct msg *m,
+    const struct envelope *e, size_t i, const struct rcpt *r, int code,
+    const char *dsn, const char *text, const struct session *s)
+{
+	struct journal_outcome o;
+	struct timeval tv;
+	char diag[1100];
+
+	memset(&o, 0, sizeof(o));
+	(void)gettimeofday(&tv, NULL);
+	o.type = type;
+	o.logged = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	o.queued = m->queued;
+	o.first = r->first;
+	o.id = m->id;
+	o.n = (unsigned)i;
+	o.attempts = r->attempts;
+	o.rcpt = "";
+	if (e != NULL && i < e->nrcpt) {
+		o.orig = e->from.p != NULL ? e->from.p : "";
+		o.rcpt = e->rcpt[i].addr.p != NULL ? e->rcpt[i].addr.p : "";
+		o.orcpt = e->rcpt[i].orcpt.len > 0 ? e->rcpt[i].orcpt.p :
+		    NULL;
+		o.notify = e->rcpt[i].notify.len > 0 ? e->rcpt[i].notify.p :
+		    NULL;
+		o.envid = e->envid.len > 0 ? e->envid.p : NULL;
+		o.ret = e->ret.len > 0 ? e->ret.p : NULL;
+		o.job = e->job.len > 0 ? e->job.p : NULL;
+	}
+	o.vmta = m->vmta;
+	o.pool = m->pool;
+	o.queue = r->q != NULL ? r->q->name : NULL;
+	if (s != NULL) {
+		o.src = s->src;
+		o.mx = s->mx;
+		o.mx_ip = s->ip;
+		o.port = s->port;
+		o.ext = s->ext;
+		o.tls = s->tls;
+		o.tls_cipher = s->cipher;
+	}
+	o.size = m->size;
+	o.code = code;
+	o.dsn_action = action_of(type);
+	o.dsn_status = dsn != NULL && *dsn != '\0' ? dsn : NULL;
+	if (text == NULL)
+		text = "";
+	if (dsn == NULL || (*dsn != '\0' && strncmp(text, dsn,
+	    strlen(dsn)) == 0))
+		dsn = "";	/* the text has it already */
+	if (code != 0)
+		(void)snprintf(diag, sizeof(diag), "smtp;%d %s%s%s", code,
+		    dsn, *dsn != '\0' ? " " : "", text);
+	else
+		(void)snprintf(diag, sizeof(diag), "x-mta;%s", text);
+	o.dsn_diag = diag;
+	if (journal_write(S.journal, &o) == -1)
+		die_sys(EX_TEMPFAIL, "journal: write");
+	if (S.verbose)
+		log_info("%s id=%s n=%zu queue=%s code=%d dsn=%s", type, m->id,
+		    i, o.queue != NULL ? o.queue : "", code,
+		    o.dsn_status != NULL ? o.dsn_status : "");
+}
+
+/*
+ * commit_add - after the next journal sync, write this state into
+ * recipient idx of m (at file offset off; 0: nothing to write)
+ */
+void
+commit_add(struct msg *m, uint32_t idx, uint8_t state, uint16_t attempts,
+    uint32_t next, uint32_t first, size_t off)
+{
+	struct centry *b;
+	size_t cap;
+
+	if (nbatch == capbatch) {
+		cap = capbatch == 0 ? 256 : capbatch * 2;
+		if ((b = reallocarray(batch, cap, sizeof(*b))) == NULL)
+			die(EX_TEMPFAIL, "out of memory");
+		batch = b;
+		capbatch = cap;
+	}
+	batch[nbatch++] = (struct centry){ m, off, idx, next, first,
+	    attempts, state };
+	m->busy++;
+	if (!ev_timer_pending(&timer))
+		ev_timer_start(S.ev, &timer, COMMIT_MS);
+	if (nbatch >= COMMIT_MAX)
+		ev_timer_at(S.ev, &timer, ev_now(S.ev));
+}
+
+/* commit_msg_done - m is finished: unlink its file, forget it */
+void
+commit_msg_done(struct msg *m)
+{
+	if (!m->gone && spool_remove(S.spool, m->id) == -1 &&
+	    errno != ENOENT)
+		log_warn_sys("%s: remove", m->id);
+	msg_release(m);
+}
+
+static int
+open_msg(const struct msg *m)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (spool_path(S.spool, m->id, path, sizeof(path)) == -1)
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		log_warn_sys("%s: open", path);
+	return fd;
+}
+
+/* commit_flush - sync the journal, then apply the batch to the spool */
+void
+commit_flush(void)
+{
+	struct envelope_rcpt er;
+	struct msg *fdm = NULL;
+	char err[512];
+	int fd = -1;
+
+	ev_timer_stop(S.ev, &timer);
+	if (nbatch == 0)
+		return;
+	if (journal_sync(S.journal, err, sizeof(err)) == -1)
+		die(EX_TEMPFAIL, "journal: %s", err);
+	for (size_t i = 0; i < nbatch; i++) {
+		struct centry *c = &batch[i];
+		struct msg *m = c->m;
+
+		if (m->pending > 0 && c->off != 0 && !m->gone) {
+			if (fdm != m) {
+				if (fd != -1)
+					(void)close(fd);
+				fd = open_msg(m);
+				fdm = m;
+			}
+			memset(&er, 0, sizeof(er));
+			er.state = c->state;
+			er.attempts = c->attempts;
+			er.next = c->next;
+			er.first = c->first;
+			er.off = c->off;
+			if (fd != -1 && envelope_rcpt_write(fd, &er) == -1)
+				log_warn_sys("%s: recipient %u: write", m->id,
+				    c->idx);
+		}
+		if (--m->busy == 0 && m->pending == 0) {
+			if (fdm == m) {
+				if (fd != -1)
+					(void)close(fd);
+				fd = -1;
+				fdm = NULL;
+			}
+			commit_msg_done(m);
+		}
+	}
+	if (fd != -1)
+		(void)close(fd);
+	nbatch = 0;
+}
+
+/* Replay: final outcomes of the journal for messages still queued. */
+struct replay {
+	struct msg	**touched;
+	size_t		 n, cap;
+	size_t		 records, applied;
+};
+
+static int
+replay_rec(const struct proto_rec *rec, void *arg)
+{
+	struct replay *rp = arg;
+	const char *v = rec->verb, *id;
+	struct msg *m, **t;
+	struct rcpt *r;
+	long long n;
+	int state;
+
+	rp->records++;
+	if (strcmp(v, "delivered") == 0)
+		state = ENVELOPE_DELIVERED;
+	else if (strcmp(v, "failed") == 0)
+		state = ENVELOPE_FAILED;
+	else if (strcmp(v, "expired") == 0)
+		state = ENVELOPE_EXPIRED;
+	else
+		return 0;
+	if ((id = proto_get(rec, "id")) == NULL || (m = msg_find(id)) ==
+	    NULL || proto_get_num(rec, "n", 0, (long long)m->nrcpt - 1,
+	    &n) == -1)
+		return 0;
+	r = &m->rcpt[n];
+	if (r->where == R_FINAL)
+		return 0;
+	rcpt_unlink(r);
+	r->where = R_FINAL;
+	r->state = (uint8_t)state;
+	m->pending--;
+	S.nrcpts--;
+	r->q->nrcpt--;
+	rp->applied++;
+	for (size_t i = 0; i < rp->n; i++)
+		if (rp->touched[i] == m)
+			return 0;
+	if (rp->n == rp->cap) {
+		rp->cap = rp->cap == 0 ? 64 : rp->cap * 2;
+		if ((t = reallocarray(rp->touched, rp->cap, sizeof(*t))) ==
+		    NULL)
+			die(EX_TEMPFAIL, "out of memory");
+		rp->touched = t;
+	}
+	rp->touched[rp->n++] = m;
+	return 0;
+}
+
+static void
+replay_warn(const char *msg, void *arg)
+{
+	(void)arg;
+	log_warn("journal: %s", msg);
+}
+
+/* Write the replayed states of m into its file. */
+static void
+replay_apply(struct msg *m)
+{
+	struct envelope e;
+	char err[512];
+	int fd;
+
+	if (m->pending == 0) {
+		commit_msg_done(m);
+		return;
+	}
+	if (msg_read(m, &e, err, sizeof(err)) == -1) {
+		log_warn("%s", err);
+		return;
+	}
+	if ((fd = open_msg(m)) != -1) {
+		for (uint32_t i = 0; i < m->nrcpt; i++) {
+			if (m->rcpt[i].where != R_FINAL ||
+			    e.rcpt[i].state != ENVELOPE_PENDING)
+				continue;
+			e.rcpt[i].state = m->rcpt[i].state;
+			if (envelope_rcpt_write(fd, &e.rcpt[i]) == -1)
+				log_warn_sys("%s: write", m->id);
+		}
+		(void)close(fd);
+	}
+	envelope_free(&e);
+}
+
+/*
+ * commit_replay - apply the journal's final outcomes to the messages
+ * loaded from the spool, so that no recipient already final is sent
+ * again; 0, or -1
+ */
+int
+commit_replay(void)
+{
+	struct replay rp = { NULL, 0, 0, 0, 0 };
+	char err[512];
+	int rc;
+
+	rc = journal_walk(S.spooldir, replay_rec, replay_warn, &rp, err,
+	    sizeof(err));
+	if (rc == -1) {
+		log_warn("journal: %s", err);
+		free(rp.touched);
+		return -1;
+	}
+	for (size_t i = 0; i < rp.n; i++)
+		replay_apply(rp.touched[i]);
+	if (rp.applied > 0)
+		log_info("journal: %zu records read, %zu recipients final "
+		    "from it, %zu messages", rp.records, rp.applied, rp.n);
+	free(rp.touched);
+	return 0;
+}
