@@ -19,7 +19,7 @@ MTA_CFLAGS = -std=c17 -D_DEFAULT_SOURCE -Wall -Wextra -Wvla -Wshadow \
 	-Wformat=2 -Wno-format-nonliteral -Werror -MMD -MP -g -O2
 MTA_CPPFLAGS = -Ilib -DMTA_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	-DMTA_SPOOLDIR='"$(SPOOLDIR)"' $(shell $(PKG_CONFIG) --cflags $(DEPS))
-MTA_LDLIBS = $(shell $(PKG_CONFIG) --libs $(DEPS)) -lcsv
+MTA_LDLIBS = $(shell $(PKG_CONFIG) --libs $(DEPS)) -lcsv -lcrypt
 
 ifeq ($(SAN),1)
 MTA_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
