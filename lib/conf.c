@@ -631,6 +631,11 @@ parse_line(struct conf *c, struct conf_block *cur, char *s,
 		    file, line);
 		return cur;
 	}
+	/* <address-list>: a bare /regex/ is an address pattern */
+	if (cur->scope == CONF_S_ADDRESS_LIST && *s == '/') {
+		add_directive(c, cur, &conf_defs[CONF_ADDRESS], s, file, line);
+		return cur;
+	}
 	name = s;
 	value = s + strcspn(s, " \t");
 	if (*value != '\0')

@@ -135,7 +135,7 @@ CONF_DIRECTIVE(CONF_ADD_MESSAGE_ID_HEADER, "add-message-id-header",
 CONF_DIRECTIVE(CONF_ADD_DATE_HEADER, "add-date-header", CONF_T_ENUM, S,
     "yes", true, "no|yes|override")
 CONF_DIRECTIVE(CONF_SUPPRESSION_LISTS, "suppression-lists", CONF_T_WORDS,
-    S, NULL, false, NULL)
+    S, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_ALWAYS_USE_MX, "always-use-mx", CONF_T_BOOL, S, "no",
     false, NULL)
 CONF_DIRECTIVE(CONF_LOG_CONNECTIONS, "log-connections", CONF_T_BOOL,
@@ -698,9 +698,9 @@ CONF_DIRECTIVE(CONF_CATCH_ALL, "*", CONF_T_TEXT, PL, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_MX, "mx", CONF_T_ROLLUP, MXR, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_CATEGORY_PATTERN, "/regex/", CONF_T_CATEGORY_RULE, BCP,
     NULL, false, NULL)
-CONF_DIRECTIVE(CONF_ADDRESS, "address", CONF_T_TEXT, AL, NULL, false, NULL)
+CONF_DIRECTIVE(CONF_ADDRESS, "address", CONF_T_TEXT, AL, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_ADDRESS_FILE, "address-file", CONF_T_PATH, AL, NULL,
-    false, NULL)
+    true, NULL)
 
 /* Accounting files. */
 CONF_DIRECTIVE(CONF_RECORDS, "records", CONF_T_WORDS, A, "d,b", false, NULL)

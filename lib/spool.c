@@ -896,6 +896,13 @@ spool_take(struct spool *sp, const char *qid)
 	return spool_sync_taken(sp);
 }
 
+/* spool_dir - the folder the spool was opened at */
+const char *
+spool_dir(const struct spool *sp)
+{
+	return sp->dir;
+}
+
 /* spool_path - the path of queued message qid into out */
 int
 spool_path(struct spool *sp, const char *qid, char *out, size_t outlen)

@@ -42,6 +42,7 @@ int	spool_scan_queue(struct spool *, int (*)(const char *, void *),
 int	spool_take(struct spool *, const char *);
 int	spool_take_nosync(struct spool *, const char *);
 int	spool_sync_taken(struct spool *);
+const char *spool_dir(const struct spool *);
 int	spool_path(struct spool *, const char *, char *, size_t);
 int	spool_open_msg(struct spool *, const char *, struct envelope *,
 	    size_t *, int *, char *, size_t);

@@ -30,6 +30,7 @@
 #include "rx.h"
 #include "spool.h"
 #include "submit.h"
+#include "suppress.h"
 
 /* The strings a recipient points to belong to the config or the env. */
 struct rcpt {
@@ -491,6 +492,68 @@ open_writers(struct job *j, struct submit_out *out, time_t now)
 	return 0;
 }
 
+/*
+ * The suppression lists of a source, built once for a config, source and
+ * spool: a process holds one (mta-inject) or one per source in turn.
+ */
+static struct {
+	const struct conf *conf;
+	const struct conf_directive *names;
+	struct spool	*spool;
+	struct suppress	*store;
+	struct suppress_set *set;
+} supp;
+
+static int
+suppress_lists(struct job *j)
+{
+	const struct conf_directive *d = setting(j->s, CONF_SUPPRESSION_LISTS);
+	char why[512];
+
+	if (supp.set != NULL && supp.conf == j->s->conf && supp.names == d &&
+	    supp.spool == j->s->spool)
+		return 0;
+	suppress_set_free(supp.set);
+	supp.set = NULL;
+	if (supp.store == NULL || supp.spool != j->s->spool) {
+		suppress_close(supp.store);
+		supp.store = NULL;
+		if ((supp.store = suppress_open(spool_dir(j->s->spool), 0,
+		    why, sizeof(why))) == NULL)
+			return fail(j, EAGAIN, "suppression list: %s", why);
+		supp.spool = j->s->spool;
+	}
+	if ((supp.set = suppress_set_new(j->s->conf, supp.store,
+	    d != NULL && !d->cleared ? d->text : NULL, why,
+	    sizeof(why))) == NULL)
+		return fail(j, EAGAIN, "%s", why);
+	supp.conf = j->s->conf;
+	supp.names = d;
+	return 0;
+}
+
+/* check_suppressed - refuse the message if a recipient is suppressed */
+static int
+check_suppressed(struct job *j)
+{
+	struct suppress_match m;
+	int rc;
+
+	if (suppress_lists(j) == -1)
+		return -1;
+	for (size_t i = 0; i < j->nrcpt; i++) {
+		if ((rc = suppress_check(supp.set, j->rcpt[i].addr.p, &m)) ==
+		    -1)
+			return fail(j, EAGAIN, "suppression list: %s",
+			    strerror(errno));
+		if (rc == 1)
+			return fail(j, EINVAL, "<%s>: recipient is in "
+			    "suppression list \"%s\"", j->rcpt[i].addr.p,
+			    m.list);
+	}
+	return 0;
+}
+
 static int
 prepare(struct job *j, const char *data, size_t len, struct submit_out *out)
 {
@@ -517,6 +580,8 @@ prepare(struct job *j, const char *data, size_t len, struct submit_out *out)
 		return -1;
 	if (j->nrcpt == 0)
 		return fail(j, EDESTADDRREQ, "no recipients");
+	if (check_suppressed(j) == -1)
+		return -1;
 	if (route(j) == -1 || open_writers(j, out, now) == -1 ||
 	    add_headers(j, spool_writer_qid(out->w[0]), now) == -1)
 		return -1;

@@ -30,5 +30,7 @@ int	ctl_delete(struct ctl *, int, char **);
 int	ctl_disable_source(struct ctl *, int, char **);
 int	ctl_enable_source(struct ctl *, int, char **);
 int	ctl_resolve(struct ctl *, int, char **);
+int	ctl_show_suppressed(struct ctl *, int, char **);	/* suppress.c */
+int	ctl_suppress(struct ctl *, int, char **);
 
 #endif

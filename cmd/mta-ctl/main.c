@@ -20,6 +20,14 @@
 	"  resolve [-46] [-s servers] domain ...\n" \
 	"                        the MX hosts and addresses delivery uses\n" \
 	"  show queue            count messages by state, vmta and domain\n" \
+	"  show suppressed addr ...\n" \
+	"                        the suppression lists holding each address\n" \
+	"  suppress add [-l list] [-r reason] addr ...\n" \
+	"  suppress remove addr ...\n" \
+	"  suppress import [-l list] file.csv\n" \
+	"  suppress export [-l list]\n" \
+	"  suppress compact      the suppression list; CSV: address,list,\n" \
+	"                        added,reason\n" \
 	"asking mta-queue (each also with --json):\n" \
 	"  status                its counters\n" \
 	"  show queues [pattern] the queues: domain/vmta, domain, */vmta, *\n" \
@@ -61,6 +69,8 @@ static const struct command {
 	{ "disable", "source", ctl_disable_source },
 	{ "enable", "source", ctl_enable_source },
 	{ "resolve", NULL, ctl_resolve },
+	{ "show", "suppressed", ctl_show_suppressed },
+	{ "suppress", NULL, ctl_suppress },
 };
 
 static _Noreturn void
