@@ -6,8 +6,10 @@
  * span; relaxed: the runs of each line that canonicalization leaves
  * alone), since hashing a 10 KB body already costs a sixth of an Ed25519
  * signature.  Each key keeps the signing context OpenSSL prepared once,
- * as "openssl speed" does, so a signature costs the private-key
- * operation and little more.
+ * as "openssl speed" does, and the hash context and buffers its
+ * signatures are made in, so that after the first one a signature
+ * allocates nothing: it costs the private-key operation, the SHA-256 of
+ * the body and little more.  A key is used by one thread at a time.
  *
  * The header we write has its tags in the order v a c d i q s t x h bh b,
  * the h= names " : " apart and folds under 78 columns only where a space
@@ -18,7 +20,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,12 +46,17 @@
 
 #define FOLDCOL		78	/* fold the header before this column */
 #define SIGMAX		1024	/* bytes of an RSA-8192 signature */
+#define B64LEN(n)	(((n) + 2) / 3 * 4)
+#define NFIELDS		64	/* fields split without an allocation */
 
 struct dkim_key {
 	EVP_PKEY	*pkey;
 	enum dkim_alg	 alg;
 	EVP_PKEY_CTX	*pctx;		/* RSA: sign_init done once */
 	EVP_MD_CTX	*mctx;		/* Ed25519: DigestSignInit done once */
+	EVP_MD_CTX	*hash;		/* SHA-256 of body and header data */
+	struct buf	 hdr;		/* our field, b= empty */
+	struct buf	 data;		/* the header data to hash */
 };
 
 /* A header field of the message: name first, through its line end. */
@@ -79,6 +85,14 @@ static const char *const default_headers[] = {
 };
 
 static const char crlf_sp[] = "\r\n ";
+
+/* White space, which relaxed body canonicalization looks at twice. */
+static const bool wsp_class[256] = { ['\t'] = true, [' '] = true };
+
+/* What relaxed header canonicalization does not copy as it is. */
+static const bool unfold_class[256] = {
+	['\t'] = true, ['\n'] = true, ['\r'] = true, [' '] = true
+};
 
 static const EVP_MD *
 sha256(void)
@@ -194,6 +208,8 @@ dkim_key_parse(const char *data, size_t len, char *err, size_t errlen)
 	default:
 		ERR(EINVAL, "neither an RSA nor an Ed25519 key");
 	}
+	if ((k->hash = EVP_MD_CTX_new()) == NULL || sha256() == NULL)
+		ERR(ENOMEM, "out of memory");
 	return k;
 fail:
 	ERR_clear_error();
@@ -273,6 +289,9 @@ dkim_key_free(struct dkim_key *k)
 		return;
 	EVP_PKEY_CTX_free(k->pctx);
 	EVP_MD_CTX_free(k->mctx);
+	EVP_MD_CTX_free(k->hash);
+	buf_free(&k->hdr);
+	buf_free(&k->data);
 	EVP_PKEY_free(k->pkey);		/* OpenSSL clears key material */
 	free(k);
 }
@@ -391,8 +410,13 @@ canon_body(struct sink *k, enum dkim_canon c, const char *p, size_t n)
 		for (; empty > 0; empty--)
 			sink_put(k, crlf_sp, 2);
 		for (run = q = p; q < e;) {
-			if (!is_wsp(*q) || (*q == ' ' && !is_wsp(q[1]))) {
-				q++;	/* a lone space stays as it is */
+			/* a run without white space, then a lone space, stay */
+			while (q < e && !wsp_class[(unsigned char)*q])
+				q++;
+			if (q == e)
+				break;
+			if (*q == ' ' && !is_wsp(q[1])) {
+				q++;
 				continue;
 			}
 			sink_put(k, run, (size_t)(q - run));
@@ -431,37 +455,46 @@ canon_field(struct buf *out, enum dkim_canon c, const char *p, size_t n,
 {
 	const char *v, *end = p + n;
 	bool space = false, any = false;
-	int rc = 0;
+	char *o;
 
 	if (c == DKIM_SIMPLE) {
-		rc = buf_append(out, p, n);
+		if (buf_append(out, p, n) == -1)
+			return -1;
 		if (crlf && (n == 0 || p[n - 1] != '\n'))
-			rc |= buf_append(out, "\r\n", 2);
-		return rc;
+			return buf_append(out, "\r\n", 2);
+		return 0;
 	}
+	/* Never longer than the field and a CRLF: grow once, then write. */
+	if (buf_grow(out, n + 3) == -1)
+		return -1;
+	o = out->p + out->len;
 	for (size_t i = 0; i < namelen; i++)
-		rc |= buf_appendc(out, p[i] >= 'A' && p[i] <= 'Z' ?
-		    p[i] - 'A' + 'a' : p[i]);
-	rc |= buf_appendc(out, ':');
+		*o++ = p[i] >= 'A' && p[i] <= 'Z' ? p[i] - 'A' + 'a' : p[i];
+	*o++ = ':';
 	v = memchr(p, ':', n);
 	v = v != NULL ? v + 1 : end;
-	/* Unfold, one space for each run of white space, none at the ends. */
+	/*
+	 * Unfold, one space for each run of white space, none at the ends.
+	 * One look-up a byte: this loop is most of a relaxed header's cost.
+	 */
 	for (; v < end; v++) {
-		if (*v == '\r' || *v == '\n')
-			continue;
-		if (is_wsp(*v)) {
+		if (!unfold_class[(unsigned char)*v]) {
+			if (space) {
+				*o++ = ' ';
+				space = false;
+			}
+			*o++ = *v;
+			any = true;
+		} else if (*v == ' ' || *v == '\t')
 			space = any;
-			continue;
-		}
-		if (space)
-			rc |= buf_appendc(out, ' ');
-		rc |= buf_appendc(out, *v);
-		space = false;
-		any = true;
 	}
-	if (crlf)
-		rc |= buf_append(out, "\r\n", 2);
-	return rc == 0 ? 0 : -1;
+	if (crlf) {
+		*o++ = '\r';
+		*o++ = '\n';
+	}
+	*o = '\0';
+	out->len = (size_t)(o - out->p);
+	return 0;
 }
 
 /* The length of the field name at p, without white space before ':'. */
@@ -486,13 +519,16 @@ dkim_canon_header(enum dkim_canon c, const char *p, size_t n,
 	return canon_field(out, c, p, n, field_name(p, n), true);
 }
 
-/* Split a head into fields; continuation lines join the field above. */
+/*
+ * Split a head into fields; continuation lines join the field above.
+ * *fp starts as an array of NFIELDS; a longer head gets one from the heap.
+ */
 static int
 split_fields(const char *p, size_t n, struct field **fp, size_t *nfp)
 {
 	const char *end = p + n, *nl;
-	struct field *f = NULL, *nf;
-	size_t cnt = 0, cap = 0, len;
+	struct field *f = *fp, *nf;
+	size_t cnt = 0, cap = NFIELDS, len;
 
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -501,13 +537,16 @@ split_fields(const char *p, size_t n, struct field **fp, size_t *nfp)
 			f[cnt - 1].len += len;
 		else {
 			if (cnt == cap) {
-				cap = cap ? cap * 2 : 32;
-				if ((nf = reallocarray(f, cap, sizeof(*f))) ==
-				    NULL) {
-					free(f);
+				if ((nf = reallocarray(f == *fp ? NULL : f,
+				    cap * 2, sizeof(*f))) == NULL) {
+					if (f != *fp)
+						free(f);
 					return -1;
 				}
+				if (f == *fp)
+					memcpy(nf, f, cnt * sizeof(*f));
 				f = nf;
+				cap *= 2;
 			}
 			f[cnt].p = p;
 			f[cnt].len = len;
@@ -522,13 +561,21 @@ split_fields(const char *p, size_t n, struct field **fp, size_t *nfp)
 	return 0;
 }
 
+/* Field f is called name, in any case. */
+static inline bool
+is_named(const struct field *f, const char *name, size_t len)
+{
+	/* Most names differ in length or first letter: look there first. */
+	return f->namelen == len && (f->p[0] | 0x20) == (name[0] | 0x20) &&
+	    strncasecmp(f->p, name, len) == 0;
+}
+
 /* The last field of this name not signed yet, or NULL. */
 static struct field *
 pick(struct field *f, size_t nf, const char *name, size_t len)
 {
 	for (size_t i = nf; i-- > 0;)
-		if (!f[i].used && f[i].namelen == len &&
-		    strncasecmp(f[i].p, name, len) == 0) {
+		if (!f[i].used && is_named(&f[i], name, len)) {
 			f[i].used = true;
 			return &f[i];
 		}
@@ -596,8 +643,7 @@ header_list(const char *given, const struct field *f, size_t nf,
 
 		cnt = d == 0 ? 1 : 0;	/* From once more: over-signed */
 		for (size_t i = 0; i < nf; i++)
-			if (f[i].namelen == len && strncasecmp(f[i].p,
-			    default_headers[d], len) == 0)
+			if (is_named(&f[i], default_headers[d], len))
 				cnt++;
 		for (; cnt > 0 && h->n < DKIM_MAXH; cnt--) {
 			h->name[h->n] = default_headers[d];
@@ -614,38 +660,48 @@ struct fold {
 	int		 rc;
 };
 
+/* A word made of a tag, a value and what ends it: "h=" "from" " :". */
 static void
-fold_word(struct fold *f, const char *w, size_t n)
+fold_word(struct fold *f, const char *tag, const char *v, size_t vlen,
+    const char *end)
 {
+	size_t tlen = strlen(tag), elen = strlen(end), n = tlen + vlen + elen;
+	char *o;
+
+	if (buf_grow(f->b, 3 + n) == -1) {
+		f->rc = -1;
+		return;
+	}
+	o = f->b->p + f->b->len;
 	if (f->col + 1 + n > FOLDCOL) {
-		f->rc |= buf_append(f->b, crlf_sp, 3);
+		memcpy(o, crlf_sp, 3);
+		o += 3;
 		f->col = 1;
 	} else {
-		f->rc |= buf_appendc(f->b, ' ');
+		*o++ = ' ';
 		f->col++;
 	}
-	f->rc |= buf_append(f->b, w, n);
+	memcpy(o, tag, tlen);
+	memcpy(o + tlen, v, vlen);
+	memcpy(o + tlen + vlen, end, elen);
+	o[n] = '\0';
+	f->b->len = (size_t)(o + n - f->b->p);
 	f->col += n;
 }
 
 static void
-fold_tag(struct fold *f, const char *fmt, ...) PRINTFLIKE(2, 3);
+fold_tag(struct fold *f, const char *tag, const char *v)
+{
+	fold_word(f, tag, v, strlen(v), ";");
+}
 
 static void
-fold_tag(struct fold *f, const char *fmt, ...)
+fold_time(struct fold *f, const char *tag, long long t)
 {
-	char w[512];
-	va_list ap;
-	int n;
+	char num[24];
 
-	va_start(ap, fmt);
-	n = vsnprintf(w, sizeof(w), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(w)) {
-		f->rc = -1;
-		return;
-	}
-	fold_word(f, w, (size_t)n);
+	(void)snprintf(num, sizeof(num), "%lld", t);
+	fold_tag(f, tag, num);
 }
 
 /* i= is dkim-quoted-printable (RFC 6376 2.11). */
@@ -663,8 +719,8 @@ put_identity(struct fold *f, const char *id)
 		else
 			rc = buf_appendc(&w, c);
 	}
-	if (rc == 0 && buf_appendc(&w, ';') == 0 && w.len < 512)
-		fold_word(f, w.p, w.len);
+	if (rc == 0 && w.len < 511)
+		fold_word(f, "", w.p, w.len, ";");
 	else
 		rc = -1;
 	buf_free(&w);
@@ -672,22 +728,15 @@ put_identity(struct fold *f, const char *id)
 }
 
 static int
-body_hash(enum dkim_canon c, const char *p, size_t n, unsigned char *out)
+body_hash(EVP_MD_CTX *md, enum dkim_canon c, const char *p, size_t n,
+    unsigned char *out)
 {
-	EVP_MD_CTX *md;
-	struct sink k = { NULL, NULL, NULL, 0, 0 };
-	int rc = -1;
+	struct sink k = { md, NULL, NULL, 0, 0 };
 
-	if ((md = EVP_MD_CTX_new()) == NULL)
+	if (EVP_DigestInit_ex(md, sha256(), NULL) != 1)
 		return -1;
-	k.md = md;
-	if (EVP_DigestInit_ex(md, sha256(), NULL) == 1) {
-		canon_body(&k, c, p, n);
-		if (k.rc == 0 && EVP_DigestFinal_ex(md, out, NULL) == 1)
-			rc = 0;
-	}
-	EVP_MD_CTX_free(md);
-	return rc;
+	canon_body(&k, c, p, n);
+	return k.rc == 0 && EVP_DigestFinal_ex(md, out, NULL) == 1 ? 0 : -1;
 }
 
 /* Sign the digest with the key's prepared context. */
@@ -703,100 +752,125 @@ private_op(struct dkim_key *k, const unsigned char *dgst, unsigned char *sig,
 	return EVP_DigestSign(k->mctx, sig, siglen, dgst, 32) == 1 ? 0 : -1;
 }
 
+/*
+ * Our own field as hashed: without a line end, and in relaxed form
+ * without a pass over each byte, since its values hold no white space
+ * (good_tag, good_name, put_identity see to it): its folds, a space or
+ * "\r\n ", become one space, none after the colon.
+ */
+static int
+canon_own(struct buf *out, enum dkim_canon c, const struct buf *hdr)
+{
+	const char *p = hdr->p + 15, *end = hdr->p + hdr->len, *q;
+	int rc;
+
+	if (c == DKIM_SIMPLE)
+		return buf_append(out, hdr->p, hdr->len);
+	rc = buf_append(out, "dkim-signature:", 15);
+	p += *p == ' ' ? 1 : 3;		/* the fold after the colon goes */
+	while (rc == 0 && p < end) {
+		if ((q = memchr(p, '\r', (size_t)(end - p))) == NULL)
+			q = end;
+		rc = buf_append(out, p, (size_t)(q - p));
+		if (q < end) {
+			rc |= buf_appendc(out, ' ');
+			q += 3;
+		}
+		p = q;
+	}
+	return rc == 0 ? 0 : -1;
+}
+
 /* One signature over the fields f of the head, with body hash bh. */
 static int
 sign_one(const struct dkim_sign *s, struct field *f, size_t nf,
     const unsigned char *bh, time_t now, struct buf *out, char *err,
     size_t errlen)
 {
-	static const char *const cname[] = { "simple", "relaxed" };
-	struct buf hdr = BUF_INIT, data = BUF_INIT, b64 = BUF_INIT;
+	static const char *const cname[2][2] = {
+		{ "simple/simple", "simple/relaxed" },
+		{ "relaxed/simple", "relaxed/relaxed" }
+	};
+	struct dkim_key *k = s->key;
+	struct buf *hdr = &k->hdr, *data = &k->data;
 	struct fold fo;
 	struct hlist h;
 	struct field *x;
-	EVP_MD_CTX *md = NULL;
 	unsigned char dgst[32], sig[SIGMAX];
-	size_t siglen, start = out->len, sigstart, room;
-	unsigned int dlen;
+	char bh64[B64LEN(32) + 1], sig64[B64LEN(SIGMAX) + 1];
+	size_t siglen, start = out->len, sigstart, room, b64len;
 
 	for (size_t i = 0; i < nf; i++)
 		f[i].used = false;
 	if (header_list(s->headers, f, nf, &h) == -1)
 		ERR(EINVAL, "dkim: bad header list \"%s\" (at most %d names "
 		    "of printable ASCII)", s->headers, DKIM_MAXH);
-	if (b64_encode(&b64, bh, 32) == -1)
-		ERR(ENOMEM, "out of memory");
+	(void)EVP_EncodeBlock((unsigned char *)bh64, bh, 32);
 
-	fo.b = &hdr;
-	fo.rc = buf_appends(&hdr, "DKIM-Signature:");
-	fo.col = hdr.len;
-	fold_tag(&fo, "v=1;");
-	fold_tag(&fo, "a=%s;", dkim_alg_name(s->key->alg));
-	fold_tag(&fo, "c=%s/%s;", cname[s->hcanon], cname[s->bcanon]);
-	fold_tag(&fo, "d=%s;", s->domain);
+	buf_reset(hdr);
+	fo.b = hdr;
+	fo.rc = buf_appends(hdr, "DKIM-Signature:");
+	fo.col = hdr->len;
+	fold_tag(&fo, "v=", "1");
+	fold_tag(&fo, "a=", dkim_alg_name(k->alg));
+	fold_tag(&fo, "c=", cname[s->hcanon][s->bcanon]);
+	fold_tag(&fo, "d=", s->domain);
 	if (s->identity != NULL && put_identity(&fo, s->identity) == -1)
 		ERR(EINVAL, "dkim: identity too long");
-	fold_tag(&fo, "q=dns/txt;");
-	fold_tag(&fo, "s=%s;", s->selector);
-	fold_tag(&fo, "t=%lld;", (long long)now);
+	fold_tag(&fo, "q=", "dns/txt");
+	fold_tag(&fo, "s=", s->selector);
+	fold_time(&fo, "t=", (long long)now);
 	if (s->expire > 0)
-		fold_tag(&fo, "x=%lld;", (long long)now + s->expire);
+		fold_time(&fo, "x=", (long long)now + s->expire);
 	for (size_t i = 0; i < h.n; i++)
-		fold_tag(&fo, "%s%.*s%s", i == 0 ? "h=" : "", (int)h.len[i],
-		    h.name[i], i + 1 == h.n ? ";" : " :");
-	fold_tag(&fo, "bh=%s;", b64.p);
-	fold_tag(&fo, "b=");
+		fold_word(&fo, i == 0 ? "h=" : "", h.name[i], h.len[i],
+		    i + 1 == h.n ? ";" : " :");
+	fold_tag(&fo, "bh=", bh64);
+	fold_word(&fo, "b=", "", 0, "");
 	if (fo.rc != 0)
 		ERR(ENOMEM, "out of memory");
 
 	/* The fields h= names, bottom up, then our own with b= empty. */
+	buf_reset(data);
 	for (size_t i = 0; i < h.n; i++)
 		if ((x = pick(f, nf, h.name[i], h.len[i])) != NULL &&
-		    canon_field(&data, s->hcanon, x->p, x->len, x->namelen,
+		    canon_field(data, s->hcanon, x->p, x->len, x->namelen,
 		    true) == -1)
 			ERR(ENOMEM, "out of memory");
-	if (canon_field(&data, s->hcanon, hdr.p, hdr.len, 14, false) == -1)
+	if (canon_own(data, s->hcanon, hdr) == -1)
 		ERR(ENOMEM, "out of memory");
-	if ((md = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(md, sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(md, data.p, data.len) != 1 ||
-	    EVP_DigestFinal_ex(md, dgst, &dlen) != 1)
+	if (EVP_DigestInit_ex(k->hash, sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(k->hash, data->p, data->len) != 1 ||
+	    EVP_DigestFinal_ex(k->hash, dgst, NULL) != 1)
 		ERR(ENOMEM, "dkim: sha256 failed");
-	if (private_op(s->key, dgst, sig, &siglen) == -1)
+	if (private_op(k, dgst, sig, &siglen) == -1)
 		ERR(EIO, "dkim: signing with s=%s d=%s failed", s->selector,
 		    s->domain);
 
-	buf_reset(&b64);
-	if (b64_encode(&b64, sig, siglen) == -1 ||
-	    buf_append(out, hdr.p, hdr.len) == -1)
+	b64len = (size_t)EVP_EncodeBlock((unsigned char *)sig64, sig,
+	    (int)siglen);
+	if (buf_grow(out, hdr->len + b64len + b64len / 40 * 3 + 8) == -1 ||
+	    buf_append(out, hdr->p, hdr->len) == -1)
 		ERR(ENOMEM, "out of memory");
 	/* b= folds inside its value, where FWS is allowed (3.5). */
-	for (sigstart = 0; sigstart < b64.len; sigstart += room) {
+	for (sigstart = 0; sigstart < b64len; sigstart += room) {
 		if (fo.col + 8 > FOLDCOL) {
 			if (buf_append(out, crlf_sp, 3) == -1)
 				ERR(ENOMEM, "out of memory");
 			fo.col = 1;
 		}
 		room = FOLDCOL - fo.col;
-		if (room > b64.len - sigstart)
-			room = b64.len - sigstart;
-		if (buf_append(out, b64.p + sigstart, room) == -1)
+		if (room > b64len - sigstart)
+			room = b64len - sigstart;
+		if (buf_append(out, sig64 + sigstart, room) == -1)
 			ERR(ENOMEM, "out of memory");
 		fo.col += room;
 	}
 	if (buf_append(out, "\r\n", 2) == -1)
 		ERR(ENOMEM, "out of memory");
-	EVP_MD_CTX_free(md);
-	buf_free(&hdr);
-	buf_free(&data);
-	buf_free(&b64);
 	return 0;
 fail:
 	ERR_clear_error();
-	EVP_MD_CTX_free(md);
-	buf_free(&hdr);
-	buf_free(&data);
-	buf_free(&b64);
 	out->len = start;
 	if (out->p != NULL)
 		out->p[start] = '\0';
@@ -815,7 +889,7 @@ dkim_sign(const struct dkim_sign *sigs, size_t n, const char *head,
 {
 	unsigned char bh[2][32];
 	bool have[2] = { false, false };
-	struct field *f = NULL;
+	struct field fixed[NFIELDS], *f = fixed;
 	size_t nf = 0, start = out->len;
 
 	if (split_fields(head, hlen, &f, &nf) == -1)
@@ -828,7 +902,7 @@ dkim_sign(const struct dkim_sign *sigs, size_t n, const char *head,
 		    s->bcanon > DKIM_RELAXED)
 			ERR(EINVAL, "dkim: bad signing domain or selector");
 		if (!have[s->bcanon]) {
-			if (body_hash(s->bcanon, body, blen,
+			if (body_hash(s->key->hash, s->bcanon, body, blen,
 			    bh[s->bcanon]) == -1)
 				ERR(ENOMEM, "dkim: body hash failed");
 			have[s->bcanon] = true;
@@ -837,10 +911,13 @@ dkim_sign(const struct dkim_sign *sigs, size_t n, const char *head,
 		    errlen) == -1)
 			goto fail;
 	}
-	free(f);
+	if (f != fixed)
+		free(f);
 	return 0;
 fail:
-	free(f);
+	ERR_clear_error();
+	if (f != fixed)
+		free(f);
 	out->len = start;
 	if (out->p != NULL)
 		out->p[start] = '\0';

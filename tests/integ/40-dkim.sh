@@ -69,7 +69,7 @@ sign() {
 	shift 2
 	mkdir -p "$_dir"
 	for _f in "$@"; do
-		_id=$("$INJECT" -C "$_conf" -f a@example.test r@dest.test \
+		_id=$("$INJECT" -C "$_conf" -i -f a@example.test r@dest.test \
 		    <"$_f" 2>>"$T/inject.err") || {
 			fail "inject ${_f##*/}: $(tail -n 1 "$T/inject.err")"
 			continue
