@@ -121,6 +121,7 @@ install: all
 	ln -sf $(BINDIR)/mta-inject $(DESTDIR)$(SBINDIR)/sendmail
 	install -d $(DESTDIR)$(SYSCONFDIR)
 	install -m 644 etc/mta.conf $(DESTDIR)$(SYSCONFDIR)/mta.conf.sample
+	install -m 644 etc/bounce-categories $(DESTDIR)$(SYSCONFDIR)/
 	# Service templates, not a live /etc/service: runsvdir would start
 	# them at once.  Copy or link them into place (README).
 	for d in etc/service/*/ etc/service/*/log/; do \
@@ -140,6 +141,7 @@ uninstall:
 	done
 	rm -f $(DESTDIR)$(SBINDIR)/sendmail
 	rm -f $(DESTDIR)$(SYSCONFDIR)/mta.conf.sample
+	rm -f $(DESTDIR)$(SYSCONFDIR)/bounce-categories
 	rm -rf $(DESTDIR)$(SERVICEDIR)
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; \

@@ -40,7 +40,9 @@
 #define OPEN_SUFFIX	".jnl"
 #define SEALED_SUFFIX	".sealed"
 #define TIMELEN		22	/* "20261130T053600.123456" */
-#define NAMEMAX		64
+#define NAMEMAX		80
+#define AUXMAX		16	/* letters in an auxiliary writer's name */
+#define TMP_PREFIX	".new-"	/* not a segment: readers skip it */
 #define READBUF		(4 * PROTO_MAXLINE)
 #define MAXLOGGED	99999999999LL	/* seconds: year 5138 */
 #define US		1000000LL
@@ -54,31 +56,38 @@ struct journal {
 	off_t	 off;		/* bytes of the segment on disk */
 	size_t	 rotate;
 	struct buf buf;		/* records not yet synced */
+	char	 aux[AUXMAX + 1];	/* an auxiliary writer's name, or "" */
 };
 
 enum { F_LOGGED, F_TIME, F_UINT, F_ULL, F_INT, F_STR };
 
 /*
- * The keys of a record in the order written.  required: the key must be
- * there (written even when zero); cut: the value may be shortened to
- * keep the record within PROTO_MAXLINE.
+ * The kinds of verbs: outcomes of mta-queue's deliveries, and what
+ * mta-bounce read in inbound reports; a key may be required for some.
+ */
+enum { V_OUTCOME = 1, V_BOUNCED = 2, V_COMPLAINT = 4, V_ALL = 7 };
+
+/*
+ * The keys of a record in the order written.  required: the verbs for
+ * which the key must be there (written even when zero); cut: the value
+ * may be shortened to keep the record within PROTO_MAXLINE.
  */
 static const struct field {
 	const char	*key;
 	int		 kind;
 	size_t		 off;
-	bool		 required;
+	unsigned	 required;
 	bool		 cut;
 } fields[] = {
 #define F(k, t, m, r, c) { k, t, offsetof(struct journal_outcome, m), r, c }
-	F("logged", F_LOGGED, logged, true, false),
+	F("logged", F_LOGGED, logged, V_ALL, false),
 	F("queued", F_TIME, queued, false, false),
 	F("first", F_TIME, first, false, false),
-	F("id", F_STR, id, true, false),
-	F("n", F_UINT, n, true, false),
+	F("id", F_STR, id, V_OUTCOME, false),
+	F("n", F_UINT, n, V_OUTCOME, false),
 	F("attempts", F_UINT, attempts, false, false),
 	F("orig", F_STR, orig, false, false),
-	F("rcpt", F_STR, rcpt, true, false),
+	F("rcpt", F_STR, rcpt, V_OUTCOME | V_BOUNCED, false),
 	F("orcpt", F_STR, orcpt, false, false),
 	F("notify", F_STR, notify, false, false),
 	F("envid", F_STR, envid, false, false),
@@ -99,12 +108,26 @@ static const struct field {
 	F("dsn-diag", F_STR, dsn_diag, false, true),
 	F("tls", F_STR, tls, false, false),
 	F("tls-cipher", F_STR, tls_cipher, false, false),
+	F("bounce-cat", F_STR, bounce_cat, false, false),
+	F("format", F_STR, format, false, false),
+	F("feedback-type", F_STR, feedback_type, false, false),
+	F("user-agent", F_STR, user_agent, false, false),
+	F("reporting-mta", F_STR, reporting_mta, false, false),
+	F("source-ip", F_STR, source_ip, false, false),
+	F("reported-domain", F_STR, reported_domain, false, false),
+	F("msgid", F_STR, msgid, false, false),
 #undef F
 };
 #define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
+_Static_assert(NFIELDS <= 64, "journal_read_outcome keeps a 64-bit mask");
 
-static const char *const verbs[] = {
-	"delivered", "deferred", "failed", "expired"
+static const struct {
+	const char	*verb;
+	unsigned	 kind;
+} verbs[] = {
+	{ "delivered", V_OUTCOME }, { "deferred", V_OUTCOME },
+	{ "failed", V_OUTCOME }, { "expired", V_OUTCOME },
+	{ "bounced", V_BOUNCED }, { "complaint", V_COMPLAINT }
 };
 
 static void seterr(char *, size_t, const char *, ...) PRINTFLIKE(3, 4);
@@ -147,13 +170,14 @@ setmsg(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static bool
-valid_verb(const char *v)
+/* verb_kind - the kind of the verb v, or 0 if it is not one */
+static unsigned
+verb_kind(const char *v)
 {
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(v, verbs[i]) == 0)
-			return true;
-	return false;
+		if (strcmp(v, verbs[i].verb) == 0)
+			return verbs[i].kind;
+	return 0;
 }
 
 /* now_us - the wall clock in microseconds */
@@ -264,6 +288,7 @@ format_rec(struct buf *b, const struct journal_outcome *o, size_t diagmax,
 {
 	const char *base = (const char *)o, *s;
 	unsigned long long v;
+	unsigned kind = verb_kind(o->type);
 	int rc = 0;
 
 	if (proto_begin(b, o->type) == -1)
@@ -282,7 +307,8 @@ format_rec(struct buf *b, const struct journal_outcome *o, size_t diagmax,
 				    (unsigned long long)*(const time_t *)m);
 			break;
 		case F_UINT:
-			if ((v = *(const unsigned *)m) != 0 || f->required)
+			if ((v = *(const unsigned *)m) != 0 ||
+			    (f->required & kind) != 0)
 				rc = append_num(b, f->key, v);
 			break;
 		case F_ULL:
@@ -302,7 +328,7 @@ format_rec(struct buf *b, const struct journal_outcome *o, size_t diagmax,
 			else
 				rc = append_cut(b, f->key, s,
 				    f->off == offsetof(struct journal_outcome,
-				    dsn_diag) ? diagmax : extmax);
+				    ext) ? extmax : diagmax);
 			break;
 		default:
 			abort();
@@ -311,9 +337,26 @@ format_rec(struct buf *b, const struct journal_outcome *o, size_t diagmax,
 	return rc;
 }
 
+/* missing_key - whether o lacks a string its kind of verb requires */
+static bool
+missing_key(const struct journal_outcome *o, unsigned kind)
+{
+	const char *s;
+
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if ((fields[i].required & kind) == 0 || fields[i].kind != F_STR)
+			continue;
+		s = *(const char *const *)((const char *)o + fields[i].off);
+		if (s == NULL || *s == '\0')
+			return true;
+	}
+	return false;
+}
+
 /*
  * journal_format - append the record of o to b, LF included; -1 with
- * EINVAL for an unknown type, a missing id or rcpt or a bad logged time,
+ * EINVAL for an unknown type, a missing id or rcpt (a "bounced" record
+ * needs no id, a "complaint" neither id nor rcpt) or a bad logged time,
  * EMSGSIZE when it cannot be made to fit PROTO_MAXLINE by shortening
  * dsn-diag and then ext; b is as it was after a failure
  */
@@ -322,8 +365,8 @@ journal_format(struct buf *b, const struct journal_outcome *o)
 {
 	size_t start = b->len, len, excess, d, e, diagmax, extmax;
 
-	if (o->type == NULL || !valid_verb(o->type) || o->id == NULL ||
-	    *o->id == '\0' || o->rcpt == NULL || *o->rcpt == '\0') {
+	if (o->type == NULL || verb_kind(o->type) == 0 ||
+	    missing_key(o, verb_kind(o->type))) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -465,11 +508,12 @@ int
 journal_read_outcome(const struct proto_rec *r, struct journal_outcome *o,
     char *err, size_t errlen)
 {
-	uint32_t seen = 0;
+	uint64_t seen = 0;
 	size_t i, k;
+	unsigned kind;
 
 	memset(o, 0, sizeof(*o));
-	if (!valid_verb(r->verb)) {
+	if ((kind = verb_kind(r->verb)) == 0) {
 		setmsg(err, errlen, "unknown verb \"%s\"", r->verb);
 		goto fail;
 	}
@@ -478,18 +522,18 @@ journal_read_outcome(const struct proto_rec *r, struct journal_outcome *o,
 		for (i = 0; i < NFIELDS; i++)
 			if (strcmp(r->kv[k].key, fields[i].key) == 0)
 				break;
-		if (i == NFIELDS || (seen & (1U << i)) != 0)
+		if (i == NFIELDS || (seen & (1ULL << i)) != 0)
 			continue;
-		seen |= 1U << i;
+		seen |= 1ULL << i;
 		if (read_field(&fields[i], r->kv[k].val, o) == -1) {
 			setmsg(err, errlen, "bad %s", fields[i].key);
 			goto fail;
 		}
 	}
 	for (i = 0; i < NFIELDS; i++) {
-		if (!fields[i].required)
+		if ((fields[i].required & kind) == 0)
 			continue;
-		if ((seen & (1U << i)) == 0 || (fields[i].kind == F_STR &&
+		if ((seen & (1ULL << i)) == 0 || (fields[i].kind == F_STR &&
 		    **(const char *const *)((const char *)o + fields[i].off) ==
 		    '\0')) {
 			setmsg(err, errlen, "no %s", fields[i].key);
@@ -531,6 +575,15 @@ parse_name(const char *name, uint64_t *us, bool *sealed)
 		;
 	if (n == 0 || n > 10)
 		return false;
+	if (p[n] == '-') {	/* "-NAME": an auxiliary writer's */
+		size_t k;
+
+		for (k = 1; p[n + k] >= 'a' && p[n + k] <= 'z'; k++)
+			;
+		if (k == 1 || k > AUXMAX + 1)
+			return false;
+		n += k;
+	}
 	if (strcmp(p + n, OPEN_SUFFIX) == 0)
 		*sealed = false;
 	else if (strcmp(p + n, SEALED_SUFFIX) == 0)
@@ -555,9 +608,12 @@ parse_name(const char *name, uint64_t *us, bool *sealed)
 	return true;
 }
 
-/* segment_name - "YYYYMMDDTHHMMSS.UUUUUU-PID.jnl" for us into name */
+/*
+ * segment_name - "YYYYMMDDTHHMMSS.UUUUUU-PID.jnl" for us into name, or
+ * "...-PID-AUX.jnl" for an auxiliary writer aux
+ */
 static int
-segment_name(char *name, size_t size, uint64_t us)
+segment_name(char *name, size_t size, uint64_t us, const char *aux)
 {
 	struct tm tm;
 	time_t t = (time_t)(us / US);
@@ -567,8 +623,9 @@ segment_name(char *name, size_t size, uint64_t us)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y%m%dT%H%M%S", &tm) != 15)
 		return -1;
-	n = snprintf(name, size, "%s.%06u-%ld%s", when, (unsigned)(us % US),
-	    (long)getpid(), OPEN_SUFFIX);
+	n = snprintf(name, size, "%s.%06u-%ld%s%s%s", when,
+	    (unsigned)(us % US), (long)getpid(), *aux != '\0' ? "-" : "", aux,
+	    OPEN_SUFFIX);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
@@ -641,14 +698,24 @@ last_lf(int fd, off_t size)
 	return 0;
 }
 
+/* is_aux - whether the segment name is an auxiliary writer's */
+static bool
+is_aux(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+
+	return dash != NULL && dash[1] >= 'a' && dash[1] <= 'z';
+}
+
 /*
  * seal_dead - seal the segment name a writer that died left open: a torn
- * last record was never reported durable, so it is cut off first
+ * last record was never reported durable, so it is cut off first; an
+ * auxiliary writer's segment that is still locked is alive, and left be
  */
 static int
 seal_dead(struct journal *j, const char *name, char *err, size_t errlen)
 {
-	struct stat st;
+	struct stat st, now;
 	off_t keep;
 	int fd, rc = -1;
 
@@ -660,14 +727,26 @@ seal_dead(struct journal *j, const char *name, char *err, size_t errlen)
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EWOULDBLOCK)
+		if (errno == EWOULDBLOCK && is_aux(name))
+			rc = 0;
+		else if (errno == EWOULDBLOCK)
 			setmsg(err, errlen, "%s/%s: a writer has it open",
 			    j->logdir, name);
 		else
 			seterr(err, errlen, "%s/%s: lock", j->logdir, name);
 		goto done;
 	}
-	if (fstat(fd, &st) == -1 || (keep = last_lf(fd, st.st_size)) == -1) {
+	if (fstat(fd, &st) == -1) {
+		seterr(err, errlen, "%s/%s: read", j->logdir, name);
+		goto done;
+	}
+	/* someone else sealed it while we waited for the lock */
+	if (fstatat(j->dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    now.st_ino != st.st_ino || now.st_dev != st.st_dev) {
+		rc = 0;
+		goto done;
+	}
+	if ((keep = last_lf(fd, st.st_size)) == -1) {
 		seterr(err, errlen, "%s/%s: read", j->logdir, name);
 		goto done;
 	}
@@ -683,6 +762,62 @@ done:
 }
 
 /*
+ * new_aux_segment - create and lock an auxiliary writer's segment: made
+ * under a name that is not a segment's, locked, and only then linked in,
+ * so that nobody ever sees it unlocked and takes it for a dead writer's
+ */
+static int
+new_aux_segment(struct journal *j, char *err, size_t errlen)
+{
+	char tmp[NAMEMAX];
+	uint64_t us = now_us();
+	int rc = -1;
+
+	(void)snprintf(tmp, sizeof(tmp), "%s%ld-%s", TMP_PREFIX,
+	    (long)getpid(), j->aux);
+	(void)unlinkat(j->dirfd, tmp, 0);
+	j->fd = openat(j->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, SEG_MODE);
+	if (j->fd == -1 || fchmod(j->fd, SEG_MODE) == -1 ||
+	    flock(j->fd, LOCK_EX) == -1) {
+		seterr(err, errlen, "%s/%s: create", j->logdir, tmp);
+		goto done;
+	}
+	for (int tries = 0; tries < 10; tries++) {
+		if (us <= j->last_us)
+			us = j->last_us + 1;
+		if (segment_name(j->name, sizeof(j->name), us, j->aux) == -1) {
+			errno = ERANGE;
+			seterr(err, errlen, "%s: segment name", j->logdir);
+			goto done;
+		}
+		j->last_us = us;
+		if ((rc = linkat(j->dirfd, tmp, j->dirfd, j->name, 0)) == 0 ||
+		    errno != EEXIST)
+			break;
+	}
+	if (rc == -1) {
+		seterr(err, errlen, "%s/%s: link", j->logdir, j->name);
+		goto done;
+	}
+	if (unlinkat(j->dirfd, tmp, 0) == -1 || fsync(j->dirfd) == -1) {
+		seterr(err, errlen, "%s/%s", j->logdir, j->name);
+		(void)unlinkat(j->dirfd, j->name, 0);
+		rc = -1;
+		goto done;
+	}
+	j->off = 0;
+	return 0;
+
+done:
+	(void)unlinkat(j->dirfd, tmp, 0);
+	if (j->fd != -1)
+		(void)close(j->fd);
+	j->fd = -1;
+	return -1;
+}
+
+/*
  * new_segment - create and lock the open segment, named after now or just
  * after the newest segment if the clock is behind it, and sync log/
  */
@@ -691,10 +826,12 @@ new_segment(struct journal *j, char *err, size_t errlen)
 {
 	uint64_t us = now_us();
 
+	if (j->aux[0] != '\0')
+		return new_aux_segment(j, err, errlen);
 	for (int tries = 0; tries < 10; tries++) {
 		if (us <= j->last_us)
 			us = j->last_us + 1;
-		if (segment_name(j->name, sizeof(j->name), us) == -1) {
+		if (segment_name(j->name, sizeof(j->name), us, j->aux) == -1) {
 			errno = ERANGE;
 			seterr(err, errlen, "%s: segment name", j->logdir);
 			return -1;
@@ -764,7 +901,8 @@ seal_old(struct journal *j, char *err, size_t errlen)
 			continue;
 		if (us > j->last_us)
 			j->last_us = us;
-		if (!sealed) {
+		/* an auxiliary writer leaves mta-queue's segments alone */
+		if (!sealed && (j->aux[0] == '\0' || is_aux(de->d_name))) {
 			rc = seal_dead(j, de->d_name, err, errlen);
 			changed = true;
 		}
@@ -810,6 +948,58 @@ journal_open(const char *dir, char *err, size_t errlen)
 			    j->logdir);
 		else
 			seterr(err, errlen, "%s: lock", j->logdir);
+		goto fail;
+	}
+	if (seal_old(j, err, errlen) == -1 || new_segment(j, err, errlen) ==
+	    -1)
+		goto fail;
+	return j;
+
+fail:
+	save = errno;
+	if (j->dirfd != -1)
+		(void)close(j->dirfd);
+	free(j->logdir);
+	free(j);
+	errno = save;
+	return NULL;
+}
+
+/*
+ * journal_open_aux - become an auxiliary writer called name ([a-z]+, at
+ * most AUXMAX letters) of the journal of the spool dir, beside mta-queue:
+ * log/ is not locked, only the new segment "STEM-PID-name.jnl"; dead
+ * auxiliary segments are sealed; NULL with errno set and err filled
+ */
+struct journal *
+journal_open_aux(const char *dir, const char *name, char *err,
+    size_t errlen)
+{
+	struct journal *j;
+	size_t n = strlen(name);
+	int save;
+
+	if (n == 0 || n > AUXMAX || strspn(name, "abcdefghijklmnopqrstuvwxyz")
+	    != n) {
+		errno = EINVAL;
+		setmsg(err, errlen, "journal: bad writer name \"%s\"", name);
+		return NULL;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		seterr(err, errlen, "journal");
+		return NULL;
+	}
+	j->dirfd = j->fd = -1;
+	j->rotate = JOURNAL_ROTATE_SIZE;
+	(void)strlcpy(j->aux, name, sizeof(j->aux));
+	if ((j->logdir = malloc(strlen(dir) + sizeof("/log"))) == NULL) {
+		seterr(err, errlen, "journal");
+		goto fail;
+	}
+	(void)snprintf(j->logdir, strlen(dir) + sizeof("/log"), "%s/log",
+	    dir);
+	if ((j->dirfd = open_logdir(j->logdir)) == -1) {
+		seterr(err, errlen, "%s", j->logdir);
 		goto fail;
 	}
 	if (seal_old(j, err, errlen) == -1 || new_segment(j, err, errlen) ==

@@ -8,6 +8,10 @@
  * disk.  mta-queue changes a recipient's spool state only after the
  * record saying so is durable, so the journal is the write-ahead log of
  * the spool's recipient states.
+ *
+ * An auxiliary writer (journal_open_aux(), mta-bounce) appends to a
+ * segment of its own, named after it, while mta-queue holds log/: it
+ * locks only its segment, and seals it when it closes.
  */
 #ifndef MTA_JOURNAL_H
 #define MTA_JOURNAL_H
@@ -20,9 +24,13 @@
 
 #define JOURNAL_ROTATE_SIZE	(64 * 1024 * 1024)	/* bytes a segment */
 
-/* One recipient outcome.  NULL strings and zero numbers are left out. */
+/*
+ * One recipient outcome, or one recipient of an inbound report
+ * ("bounced", "complaint").  NULL strings and zero numbers are left out.
+ */
 struct journal_outcome {
-	const char *type;	/* "delivered", "deferred", "failed", "expired" */
+	const char *type;	/* "delivered", "deferred", "failed", "expired",
+				   "bounced", "complaint" */
 	double	 logged;	/* unix seconds, with fraction */
 	time_t	 queued;	/* injection time */
 	time_t	 first;		/* first attempt, 0 if none */
@@ -41,11 +49,22 @@ struct journal_outcome {
 	const char *dsn_status;	/* "5.1.1" */
 	const char *dsn_diag;	/* "smtp;550 5.1.1 user unknown" */
 	const char *tls, *tls_cipher;
+	/* failed, expired, bounced: the bounce category (bouncecat.h) */
+	const char *bounce_cat;
+	/* bounced, complaint: what an inbound report said (mta-bounce) */
+	const char *format;	/* rfc3464, arf, jmrp, exim, qmail ... */
+	const char *feedback_type;	/* ARF Feedback-Type: abuse ... */
+	const char *user_agent;	/* ARF User-Agent */
+	const char *reporting_mta;
+	const char *source_ip;	/* ARF Source-IP */
+	const char *reported_domain;
+	const char *msgid;	/* Message-ID of the original message */
 };
 
 struct journal;
 
 struct journal *journal_open(const char *, char *, size_t);
+struct journal *journal_open_aux(const char *, const char *, char *, size_t);
 int	journal_write(struct journal *, const struct journal_outcome *);
 int	journal_sync(struct journal *, char *, size_t);
 size_t	journal_pending(const struct journal *);

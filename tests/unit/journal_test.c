@@ -307,7 +307,7 @@ TEST(format)
 
 	/* what is not an outcome leaves the buffer as it was */
 	buf_set(&b, "x", 1);
-	p.type = "bounced";
+	p.type = "bogus";
 	CHECK_INT(journal_format(&b, &p), -1);
 	CHECK_INT(errno, EINVAL);
 	p.type = "expired";
@@ -910,6 +910,184 @@ TEST(no_log_dir)
 	teardown();
 }
 
+/* The records of mta-bounce: an inbound bounce and a complaint. */
+TEST(report_verbs)
+{
+	struct journal_outcome o, r;
+	struct proto_rec rec;
+	struct buf b = BUF_INIT;
+	char why[128];
+
+	memset(&o, 0, sizeof(o));
+	o.type = "bounced";
+	o.logged = 2.5;
+	o.rcpt = "bob@example.org";
+	o.orig = "alice@example.com";
+	o.code = 550;
+	o.dsn_action = "failed";
+	o.dsn_status = "5.1.1";
+	o.dsn_diag = "smtp;550 5.1.1 user unknown";
+	o.bounce_cat = "bad-mailbox";
+	o.format = "rfc3464";
+	o.reporting_mta = "mx.example.org";
+	o.msgid = "<1@example.com>";
+	/* no id, no n: a bounce that came back as mail has no queue id */
+	CHECK_INT(journal_format(&b, &o), 0);
+	CHECK_STR(buf_cstr(&b), "bounced logged=2.500000 "
+	    "orig=alice@example.com rcpt=bob@example.org code=550 "
+	    "dsn-action=failed dsn-status=5.1.1 "
+	    "dsn-diag=smtp;550%205.1.1%20user%20unknown "
+	    "bounce-cat=bad-mailbox format=rfc3464 "
+	    "reporting-mta=mx.example.org msgid=<1@example.com>\n");
+	CHECK_INT(proto_parse(b.p, b.len - 1, &rec, why, sizeof(why)), 0);
+	CHECK_INT(journal_read_outcome(&rec, &r, why, sizeof(why)), 0);
+	CHECK_STR(r.type, "bounced");
+	CHECK_STR(r.bounce_cat, "bad-mailbox");
+	CHECK_STR(r.format, "rfc3464");
+	CHECK_STR(r.msgid, "<1@example.com>");
+	CHECK(r.id == NULL);
+
+	/* a bounced record needs its rcpt */
+	o.rcpt = NULL;
+	buf_reset(&b);
+	CHECK_INT(journal_format(&b, &o), -1);
+	CHECK_INT(errno, EINVAL);
+
+	/* a complaint may not know its recipient */
+	memset(&o, 0, sizeof(o));
+	o.type = "complaint";
+	o.logged = 3;
+	o.feedback_type = "abuse";
+	o.user_agent = "SomeGenerator/1.0";
+	o.source_ip = "192.0.2.1";
+	o.format = "arf";
+	buf_reset(&b);
+	CHECK_INT(journal_format(&b, &o), 0);
+	CHECK_STR(buf_cstr(&b), "complaint logged=3.000000 format=arf "
+	    "feedback-type=abuse user-agent=SomeGenerator/1.0 "
+	    "source-ip=192.0.2.1\n");
+	CHECK_INT(proto_parse(b.p, b.len - 1, &rec, why, sizeof(why)), 0);
+	CHECK_INT(journal_read_outcome(&rec, &r, why, sizeof(why)), 0);
+	CHECK_STR(r.feedback_type, "abuse");
+	CHECK_STR(r.user_agent, "SomeGenerator/1.0");
+
+	/* the outcomes still need id, n and rcpt, and take bounce-cat */
+	CHECK_INT(proto_parse("failed logged=1 rcpt=r", 22, &rec, why,
+	    sizeof(why)), 0);
+	CHECK_INT(journal_read_outcome(&rec, &r, why, sizeof(why)), -1);
+	CHECK_STR(why, "no id");
+	memset(&o, 0, sizeof(o));
+	o.type = "failed";
+	o.logged = 1;
+	o.id = "q";
+	o.rcpt = "r";
+	o.bounce_cat = "quota-issues";
+	buf_reset(&b);
+	CHECK_INT(journal_format(&b, &o), 0);
+	CHECK_STR(buf_cstr(&b),
+	    "failed logged=1.000000 id=q n=0 rcpt=r bounce-cat=quota-issues\n");
+	buf_free(&b);
+}
+
+/* count_named - how many files in log/ end with suffix and hold infix */
+static int
+count_named(const char *infix, const char *suffix)
+{
+	struct dirent *de;
+	DIR *d;
+	size_t n, sl = strlen(suffix);
+	int c = 0;
+
+	if ((d = opendir(logdir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (n > sl && strcmp(de->d_name + n - sl, suffix) == 0 &&
+		    strstr(de->d_name, infix) != NULL)
+			c++;
+	}
+	closedir(d);
+	return c;
+}
+
+static struct journal_outcome
+bounce_rec(const char *rcpt)
+{
+	struct journal_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.type = "bounced";
+	o.rcpt = rcpt;
+	o.bounce_cat = "bad-mailbox";
+	return o;
+}
+
+/*
+ * An auxiliary writer beside mta-queue: its own segment, sealed on
+ * close, read by journal_walk in order; mta-queue starts while it runs
+ * and seals it only once its writer is gone.
+ */
+TEST(aux_writer)
+{
+	struct journal *j, *a, *a2;
+	struct journal_outcome o;
+	struct seen s = { 0 };
+	char path[512];
+	int fd;
+
+	setup();
+	CHECK((j = journal_open(dir, err, sizeof(err))) != NULL);
+	o = bounce_rec("one@example.org");
+	CHECK((a = journal_open_aux(dir, "bounce", err, sizeof(err))) !=
+	    NULL);
+	/* two auxiliary writers at once are fine too */
+	CHECK((a2 = journal_open_aux(dir, "bounce", err, sizeof(err))) !=
+	    NULL);
+	CHECK(strstr(journal_segment(a), "-bounce.jnl") != NULL);
+	CHECK(strcmp(journal_segment(a), journal_segment(j)) > 0);
+	CHECK_INT(journal_write(a, &o), 0);
+	CHECK_INT(journal_sync(a, err, sizeof(err)), 0);
+	CHECK_INT(count_named("-bounce", ".jnl"), 2);
+	CHECK_INT(journal_close(a2, err, sizeof(err)), 0);
+	CHECK_INT(count_named("-bounce", ".jnl"), 1);
+
+	/* mta-queue restarts: the live auxiliary segment is left alone */
+	CHECK_INT(journal_close(j, err, sizeof(err)), 0);
+	CHECK((j = journal_open(dir, err, sizeof(err))) != NULL);
+	CHECK_INT(count_named("-bounce", ".jnl"), 1);
+	CHECK_INT(journal_close(a, err, sizeof(err)), 0);
+	CHECK_INT(count_named("-bounce", ".jnl"), 0);
+	CHECK_INT(count_named("-bounce", ".sealed"), 1);
+	CHECK_INT(walk(&s), 0);
+	CHECK_UINT(s.nrec, 1);
+	CHECK_UINT(s.nwarn, 0);
+	CHECK(strncmp(s.lines.p, "bounced logged=", 15) == 0);
+
+	/* a dead auxiliary writer's segment, torn: mta-queue seals it */
+	(void)snprintf(path, sizeof(path),
+	    "%s/20261130T000000.000001-99999-bounce.jnl", logdir);
+	CHECK((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640)) != -1);
+	CHECK(write(fd, "bounced logged=1 rcpt=x\nbounced logg", 36) == 36);
+	(void)close(fd);
+	CHECK_INT(journal_close(j, err, sizeof(err)), 0);
+	CHECK_INT(walk(&s), 0);
+	CHECK_UINT(s.nrec, 2);
+	CHECK_UINT(s.n[0], 0);
+	CHECK((j = journal_open(dir, err, sizeof(err))) != NULL);
+	CHECK_INT(count_named("-bounce", ".jnl"), 0);
+	CHECK_INT(count_named("-bounce", ".sealed"), 2);
+	CHECK_INT(journal_close(j, err, sizeof(err)), 0);
+
+	/* names are letters only */
+	CHECK(journal_open_aux(dir, "Bad", err, sizeof(err)) == NULL);
+	CHECK_INT(errno, EINVAL);
+	CHECK(journal_open_aux(dir, "", err, sizeof(err)) == NULL);
+	CHECK(journal_open_aux(dir, "abcdefghijklmnopq", err, sizeof(err)) ==
+	    NULL);
+	buf_free(&s.lines);
+	teardown();
+}
+
 static const struct test_case tests[] = {
 	T(format),
 	T(too_long),
@@ -926,6 +1104,8 @@ static const struct test_case tests[] = {
 	T(line_lengths),
 	T(single_writer),
 	T(no_log_dir),
+	T(report_verbs),
+	T(aux_writer),
 	{ NULL, NULL }
 };
 

@@ -1,0 +1,168 @@
+/*
+ * mta-bounce - classify failures into bounce categories, and read the
+ * bounces and complaints that come back as mail (mta-bounce(8)).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "bounce.h"
+#include "bouncecat.h"
+#include "conf.h"
+#include "inbound.h"
+#include "log.h"
+
+#define USAGE "usage: mta-bounce [-C file] [-c categories] classify reply\n" \
+	"       mta-bounce [-C file] [-c categories] [-q spooldir] " \
+	"--inbound [--print]\n"
+
+static _Noreturn void
+usage(int code)
+{
+	fputs(USAGE, code == 0 ? stdout : stderr);
+	exit(code);
+}
+
+/* load_conf - the config at path; NULL when it is optional and absent */
+static struct conf *
+load_conf(const char *path, int optional)
+{
+	struct conf *c;
+	size_t n;
+
+	if (optional && access(path, F_OK) == -1 && errno == ENOENT)
+		return NULL;
+	if ((c = conf_load(path)) == NULL)
+		die_sys(EX_CONFIG, "%s", path);
+	if ((n = conf_errors(c)) > 0) {
+		conf_print_diags(c, stderr);
+		conf_free(c);
+		die(EX_CONFIG, "%s: %zu errors", path, n);
+	}
+	return c;
+}
+
+static const char *
+kind_name(enum inbound_kind k)
+{
+	switch (k) {
+	case INBOUND_BOUNCE:
+		return "bounce";
+	case INBOUND_COMPLAINT:
+		return "complaint";
+	case INBOUND_AUTOREPLY:
+		return "autoreply";
+	default:
+		return "none";
+	}
+}
+
+/* inbound - read one message on stdin and print or journal what it says */
+static int
+inbound(const struct bouncecat *bc, const struct conf *c,
+    const char *spooldir, int print)
+{
+	struct conf_settings g;
+	struct inbound in;
+	char err[512], *msg;
+	size_t n;
+	int rc, nrec, nsup;
+
+	if (bounce_read_stdin(&msg, &n) == -1) {
+		if (errno == EFBIG)
+			die(EX_DATAERR, "message longer than %d bytes",
+			    BOUNCE_READMAX);
+		die_sys(EX_TEMPFAIL, "read");
+	}
+	if (inbound_parse(&in, msg, n, bc, err, sizeof(err)) == -1) {
+		free(msg);
+		if (errno == ENOMEM)
+			die(EX_TEMPFAIL, "%s", err);
+		die(EX_DATAERR, "%s", err);
+	}
+	free(msg);
+	if (print) {
+		rc = bounce_print(&in, stdout);
+		inbound_free(&in);
+		return rc;
+	}
+	if (spooldir == NULL && c != NULL) {
+		conf_resolve_global(c, &g);
+		spooldir = conf_str(&g, CONF_SPOOL);
+	}
+	if (spooldir == NULL)
+		spooldir = MTA_SPOOLDIR;
+	/* suppression first: adding twice is harmless, journaling not */
+	nsup = bounce_suppress(bc, &in, spooldir);
+	nrec = bounce_journal(&in, spooldir);
+	log_info("inbound format=%s kind=%s records=%d suppressed=%d",
+	    in.format != NULL ? in.format : "none", kind_name(in.kind), nrec,
+	    nsup);
+	inbound_free(&in);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "inbound", no_argument, NULL, 'I' },
+		{ "print", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *confpath = MTA_SYSCONFDIR "/mta.conf", *catpath = NULL;
+	const char *spooldir = NULL;
+	struct bouncecat *bc;
+	struct conf *c;
+	char err[512];
+	int ch, do_inbound = 0, print = 0, conf_given = 0, rc;
+
+	log_init("mta-bounce");
+	while ((ch = getopt_long(argc, argv, "+C:c:hq:", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'C':
+			confpath = optarg;
+			conf_given = 1;
+			break;
+		case 'c':
+			catpath = optarg;
+			break;
+		case 'q':
+			spooldir = optarg;
+			break;
+		case 'I':
+			do_inbound = 1;
+			break;
+		case 'P':
+			print = 1;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(EX_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (do_inbound ? argc != 0 : argc != 2 || strcmp(argv[0],
+	    "classify") != 0 || print)
+		usage(EX_USAGE);
+	c = load_conf(confpath, !conf_given);
+	if ((bc = bouncecat_load(catpath, c, err, sizeof(err))) == NULL)
+		die(errno == EINVAL || errno == ENOENT || errno == EACCES ||
+		    errno == EFBIG ? EX_CONFIG : EX_TEMPFAIL, "%s", err);
+	if (do_inbound)
+		rc = inbound(bc, c, spooldir, print);
+	else
+		rc = bounce_classify(bc, argv[1], stdout);
+	bouncecat_free(bc);
+	if (c != NULL)
+		conf_free(c);
+	return rc;
+}
