@@ -114,7 +114,7 @@ CONF_DIRECTIVE(CONF_REQUIRE_AUTH, "require-auth", CONF_T_BOOL, S | AC,
 CONF_DIRECTIVE(CONF_ALLOW_SUBMISSION, "allow-submission", CONF_T_BOOL, AC,
     "no", true, NULL)
 CONF_DIRECTIVE(CONF_AUTH_PLAIN, "auth-plain", CONF_T_PATH, AC | SS, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_UNENCRYPTED_PLAIN, "allow-unencrypted-plain",
     CONF_T_BOOL, S | SS, "no", true, NULL)
 CONF_DIRECTIVE(CONF_PROCESS_X_VIRTUAL_MTA, "process-x-virtual-mta",
@@ -129,7 +129,7 @@ CONF_DIRECTIVE(CONF_DEFAULT_VIRTUAL_MTA, "default-virtual-mta", CONF_T_NAME,
 CONF_DIRECTIVE(CONF_ADD_RECEIVED_HEADER, "add-received-header", CONF_T_BOOL,
     S, "yes", true, NULL)
 CONF_DIRECTIVE(CONF_HIDE_MESSAGE_SOURCE, "hide-message-source", CONF_T_BOOL,
-    S, "no", false, NULL)
+    S, "no", true, NULL)
 CONF_DIRECTIVE(CONF_ADD_MESSAGE_ID_HEADER, "add-message-id-header",
     CONF_T_BOOL, S, "yes", true, NULL)
 CONF_DIRECTIVE(CONF_ADD_DATE_HEADER, "add-date-header", CONF_T_ENUM, S,
@@ -185,7 +185,7 @@ CONF_DIRECTIVE(CONF_TLS_CA_FILE, "tls-ca-file", CONF_T_PATH, L, NULL, false,
 CONF_DIRECTIVE(CONF_ALLOW_AUTH, "allow-auth", CONF_T_BOOL, S, "yes", true,
     NULL)
 CONF_DIRECTIVE(CONF_SMTP_MAX_AUTH_FAILURE_RATE, "smtp-max-auth-failure-rate",
-    CONF_T_RATE, S, "unlimited", false, NULL)
+    CONF_T_RATE, S, "unlimited", true, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_UNENCRYPTED_PLAIN_AUTH,
     "allow-unencrypted-plain-auth", CONF_T_BOOL, S, "no", true, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_STARTTLS, "allow-starttls", CONF_T_BOOL, S, "no",
@@ -410,7 +410,7 @@ CONF_DIRECTIVE(CONF_MAX_DATA_VOLUME_RATE, "max-data-volume-rate", CONF_T_TEXT,
 CONF_DIRECTIVE(CONF_SOURCE_IP_MAX_DATA_VOLUME_RATE,
     "source-ip-max-data-volume-rate", CONF_T_TEXT, D, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_MAX_ERRORS_PER_CONNECTION, "max-errors-per-connection",
-    CONF_T_TEXT, D, "unlimited", false, NULL)
+    CONF_T_TEXT, D | S | SS, "unlimited", true, NULL)
 CONF_DIRECTIVE(CONF_RETRY_RECIPIENTS_AFTER, "retry-recipients-after",
     CONF_T_INTERVAL, D, "10m", false, NULL)
 CONF_DIRECTIVE(CONF_RETRY_UPON_NEW_MAIL, "retry-upon-new-mail", CONF_T_BOOL,

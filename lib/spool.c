@@ -63,6 +63,8 @@ struct spool {
 	int	 newfd;
 	int	 queuefd;
 	unsigned char taken[256 / 8];	/* queue/XX with unsynced takes */
+	int	(*anon)(void *);	/* spool_set_anon: a ready tmp file */
+	void	*anon_arg;
 };
 
 struct spool_writer {
@@ -70,6 +72,7 @@ struct spool_writer {
 	char		 qid[SPOOL_QIDLEN + 1];
 	int		 fd;
 	int		 state;
+	int		 anon;		/* fd is an O_TMPFILE: no tmp/ name */
 	int		 err;		/* errno of a failed write, or 0 */
 	size_t		 size_off;	/* offset of the size record */
 	unsigned long long size;	/* message bytes */
@@ -460,6 +463,84 @@ spool_qid_valid(const char *s)
 }
 
 /*
+ * spool_anon_create - an anonymous file in tmp/ (O_TMPFILE), mode as a
+ * message's, for spool_set_anon's pool: it has no name until the commit
+ * links it into new/, and a crash before that leaves nothing behind.
+ * Thread-safe.  The descriptor, or -1 with errno set (EOPNOTSUPP and
+ * EISDIR: the file system has no O_TMPFILE).
+ */
+int
+spool_anon_create(struct spool *sp)
+{
+	int fd;
+
+	if ((fd = openat(sp->tmpfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+	    FILE_MODE)) == -1)
+		return -1;
+	if (fchmod(fd, FILE_MODE) == -1) {
+		int save = errno;
+
+		(void)close(fd);
+		errno = save;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * spool_set_anon - new messages with a queue id of their own take their
+ * file from get(arg), a descriptor of spool_anon_create() (or -1: then a
+ * named tmp/ file as usual), so that creating the file, which costs an
+ * inode allocation, can happen ahead of need on another thread.  Needs
+ * /proc/self/fd to link the file at the commit; -1 with errno set if it
+ * is not there (nothing changes).
+ */
+int
+spool_set_anon(struct spool *sp, int (*get)(void *), void *arg)
+{
+	if (get != NULL && access("/proc/self/fd", X_OK) == -1)
+		return -1;
+	sp->anon = get;
+	sp->anon_arg = arg;
+	return 0;
+}
+
+/* take_anon - w's file from the pool, if it has one; -1: err set */
+static int
+take_anon(struct spool *sp, struct spool_writer *w, struct envelope *e,
+    char *err, size_t errlen)
+{
+	int fd;
+
+	if ((fd = sp->anon(sp->anon_arg)) == -1)
+		return 0;
+	spool_qid_new(w->qid);
+	if (buf_set(&e->id, w->qid, SPOOL_QIDLEN) == -1) {
+		seterr(err, errlen, "envelope");
+		(void)close(fd);
+		return -1;
+	}
+	w->fd = fd;
+	w->anon = 1;
+	return 0;
+}
+
+/*
+ * publish - w's file into new/ under its queue id, never replacing a
+ * file there: a rename from tmp/, or the link of an anonymous file
+ */
+static int
+publish(struct spool *sp, struct spool_writer *w)
+{
+	char proc[64];
+
+	if (!w->anon)
+		return move(sp->tmpfd, sp->newfd, w->qid);
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
+	return linkat(AT_FDCWD, proc, sp->newfd, w->qid, AT_SYMLINK_FOLLOW);
+}
+
+/*
  * spool_writer_new - start a message in tmp/ and write the envelope e,
  * giving it a new queue id unless e->id holds one, and the current time
  * if e->time is 0; NULL with errno set and err filled
@@ -492,8 +573,10 @@ spool_writer_new(struct spool *sp, struct envelope *e, char *err,
 	if (e->time == 0)
 		e->time = time(NULL);
 	e->size = 0;
+	if (own && sp->anon != NULL && take_anon(sp, w, e, err, errlen) == -1)
+		goto fail;
 	/* a fresh id is unique; retry anyway should a clock step repeat one */
-	for (int tries = 0;; tries++) {
+	for (int tries = 0; w->fd == -1; tries++) {
 		if (own) {
 			spool_qid_new(w->qid);
 			if (buf_set(&e->id, w->qid, SPOOL_QIDLEN) == -1) {
@@ -706,7 +789,7 @@ spool_commit(struct spool *sp, struct spool_writer **ws, size_t n,
 		}
 	}
 	for (renamed = 0; renamed < n; renamed++) {
-		if (move(sp->tmpfd, sp->newfd, ws[renamed]->qid) == -1) {
+		if (publish(sp, ws[renamed]) == -1) {
 			seterr(err, errlen, "%s/new/%s: rename", sp->dir,
 			    ws[renamed]->qid);
 			goto fail;
@@ -793,6 +876,34 @@ spool_scan_new(struct spool *sp, int (*cb)(const char *, void *),
 }
 
 /*
+ * spool_scan_queue_dir - call cb(qid, arg) for each message in queue/
+ * subfolder h (0 to 255, as SPOOL_QDIRS), as spool_scan_new() does; a
+ * folder that does not exist holds nothing.  Callers may scan different
+ * folders on different threads at once.
+ */
+int
+spool_scan_queue_dir(struct spool *sp, unsigned h,
+    int (*cb)(const char *, void *), void *arg)
+{
+	char name[3];
+	int dfd, rc, save;
+
+	if (h >= SPOOL_QDIRS) {
+		errno = EINVAL;
+		return -1;
+	}
+	(void)snprintf(name, sizeof(name), "%02x", h);
+	if ((dfd = openat(sp->queuefd, name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	rc = scan(dfd, cb, arg);
+	save = errno;
+	(void)close(dfd);
+	errno = save;
+	return rc;
+}
+
+/*
  * spool_scan_queue - call cb(qid, arg) for each message in queue/, as
  * spool_scan_new() does
  */
@@ -800,24 +911,11 @@ int
 spool_scan_queue(struct spool *sp, int (*cb)(const char *, void *),
     void *arg)
 {
-	char name[3];
-	int dfd, rc, save;
+	int rc;
 
-	for (unsigned h = 0; h < 256; h++) {
-		(void)snprintf(name, sizeof(name), "%02x", h);
-		if ((dfd = openat(sp->queuefd, name, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) == -1) {
-			if (errno == ENOENT)
-				continue;
-			return -1;
-		}
-		rc = scan(dfd, cb, arg);
-		save = errno;
-		(void)close(dfd);
-		errno = save;
-		if (rc != 0)
+	for (unsigned h = 0; h < SPOOL_QDIRS; h++)
+		if ((rc = spool_scan_queue_dir(sp, h, cb, arg)) != 0)
 			return rc;
-	}
 	return 0;
 }
 
@@ -830,39 +928,38 @@ int
 spool_take_nosync(struct spool *sp, const char *qid)
 {
 	struct stat a, b;
-	char name[3];
+	char rel[3 + SPOOL_QIDLEN + 1];
 	unsigned h;
-	int dfd, rc = -1, save;
 
 	if (!spool_qid_valid(qid)) {
 		errno = EINVAL;
 		return -1;
 	}
-	hashdir(qid, name);
-	if ((dfd = openat(sp->queuefd, name, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1)
-		return -1;
-	if (move(sp->newfd, dfd, qid) == -1) {
+	/* "XX/qid" from queue/: no open of the subfolder per message */
+	relpath(qid, rel);
+	if (renameat2(sp->newfd, qid, sp->queuefd, rel, RENAME_NOREPLACE) ==
+	    -1) {
+		if (errno == EINVAL || errno == ENOSYS) {
+			/* no RENAME_NOREPLACE: link(2) never replaces */
+			if (linkat(sp->newfd, qid, sp->queuefd, rel, 0) == 0)
+				errno = EEXIST;	/* then as below */
+		}
 		if (errno != EEXIST)
-			goto out;
+			return -1;
 		if (fstatat(sp->newfd, qid, &a, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    fstatat(dfd, qid, &b, AT_SYMLINK_NOFOLLOW) == -1)
-			goto out;
+		    fstatat(sp->queuefd, rel, &b, AT_SYMLINK_NOFOLLOW) == -1)
+			return -1;
 		if (a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
 			errno = EEXIST;
-			goto out;
+			return -1;
 		}
 		if (unlinkat(sp->newfd, qid, 0) == -1)
-			goto out;
+			return -1;
 	}
-	h = (unsigned)strtoul(name, NULL, 16);
+	rel[2] = '\0';
+	h = (unsigned)strtoul(rel, NULL, 16);
 	sp->taken[h / 8] |= (unsigned char)(1u << (h % 8));
-	rc = 0;
-out:
-	save = errno;
-	(void)close(dfd);
-	errno = save;
-	return rc;
+	return 0;
 }
 
 /* spool_sync_taken - fsync every queue/ subfolder a take changed */

@@ -15,6 +15,7 @@
 #define SPOOL_QIDLEN	21	/* 8 hex seconds, 5 hex usec, 8 hex pid */
 #define SPOOL_RDONLY	0x01	/* spool_open: no writes planned */
 #define SPOOL_INJECT	0x02	/* spool_open: writes tmp/ and new/ only */
+#define SPOOL_QDIRS	256	/* queue/00 to queue/ff */
 #define SPOOL_TMP_MAXAGE (36 * 60 * 60)	/* seconds before tmp/ is stale */
 
 struct spool;
@@ -35,10 +36,14 @@ void	spool_writer_abort(struct spool_writer *);
 void	spool_writer_free(struct spool_writer *);
 int	spool_commit(struct spool *, struct spool_writer **, size_t, char *,
 	    size_t);
+int	spool_anon_create(struct spool *);
+int	spool_set_anon(struct spool *, int (*)(void *), void *);
 
 int	spool_scan_new(struct spool *, int (*)(const char *, void *), void *);
 int	spool_scan_queue(struct spool *, int (*)(const char *, void *),
 	    void *);
+int	spool_scan_queue_dir(struct spool *, unsigned,
+	    int (*)(const char *, void *), void *);
 int	spool_take(struct spool *, const char *);
 int	spool_take_nosync(struct spool *, const char *);
 int	spool_sync_taken(struct spool *);

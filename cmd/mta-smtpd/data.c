@@ -133,22 +133,29 @@ refused(struct session *s, int e, const char *err)
 	}
 }
 
-/* The Received field (RFC 5321 4.4), protocol names of RFC 3848. */
+/*
+ * The Received field (RFC 5321 4.4), protocol names of RFC 3848; with
+ * hide-message-source, no "from" clause: the client's name and address
+ * stay out of the message.
+ */
 static void
 received(struct session *s)
 {
-	char date[64];
+	char date[64], from[400];
 
 	if (!conf_bool(&s->sub.source, CONF_ADD_RECEIVED_HEADER))
 		return;
 	if (msg_date(time(NULL), date, sizeof(date)) == -1)
 		date[0] = '\0';
-	if (buf_appendf(&s->msg, "Received: from %s (%s%s%s)\r\n\tby %s "
-	    "(mta-smtpd) with %s%s%s;\r\n\t%s\r\n", s->helo,
-	    s->af == AF_INET6 ? "[IPv6:" : "[", s->ip, "]",
-	    s->srv->hostname, s->esmtp ? "ESMTP" : "SMTP",
-	    s->tls ? "S" : "", s->auth_user[0] != '\0' ? "A" : "", date) ==
-	    -1)
+	if (conf_bool(&s->sub.source, CONF_HIDE_MESSAGE_SOURCE))
+		from[0] = '\0';
+	else
+		(void)snprintf(from, sizeof(from), "from %s (%s%s])\r\n\t",
+		    s->helo, s->af == AF_INET6 ? "[IPv6:" : "[", s->ip);
+	if (buf_appendf(&s->msg, "Received: %sby %s (mta-smtpd) with "
+	    "%s%s%s;\r\n\t%s\r\n", from, s->srv->hostname,
+	    s->esmtp ? "ESMTP" : "SMTP", s->tls ? "S" : "",
+	    s->auth_user[0] != '\0' ? "A" : "", date) == -1)
 		die_sys(EX_TEMPFAIL, "out of memory");
 }
 

@@ -4,7 +4,7 @@
  * may say immediate-tls yes and source NAME).  "*:PORT" listens on both
  * families through one IPv6 socket.  New connections are accepted until
  * the queue is empty; limits are checked by the session, which answers
- * 421 to a client over them.
+ * 421 to a client over them.  On SIGHUP the set follows the new config.
  */
 #define _GNU_SOURCE		/* accept4(2) */
 
@@ -108,16 +108,15 @@ open_one(struct listener *l)
 }
 
 static void
-add(struct smtpd *srv, const struct confval_listener *a, const char *src,
-    bool tls)
+add(struct listener **ls, size_t *n, struct smtpd *srv,
+    const struct confval_listener *a, const char *src, bool tls)
 {
 	struct listener *l;
 
-	if ((l = reallocarray(srv->listeners, srv->nlisteners + 1,
-	    sizeof(*l))) == NULL)
+	if ((l = reallocarray(*ls, *n + 1, sizeof(*l))) == NULL)
 		die_sys(EX_TEMPFAIL, "out of memory");
-	srv->listeners = l;
-	l = &srv->listeners[srv->nlisteners++];
+	*ls = l;
+	l = &l[(*n)++];
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 	l->addr = *a;
@@ -126,21 +125,24 @@ add(struct smtpd *srv, const struct confval_listener *a, const char *src,
 	l->srv = srv;
 }
 
-/* listen_open - open every listener of the config; -1 if none */
-int
-listen_open(struct smtpd *srv)
+/* The listeners the config c asks for, not open yet. */
+static void
+collect(struct smtpd *srv, const struct conf *c, struct listener **ls,
+    size_t *n)
 {
-	const struct conf_block *root = conf_root(srv->conf);
+	const struct conf_block *root = conf_root(c);
 	const struct conf_directive *d;
 	struct confval_listener a;
-	char err[CONFVAL_ERRLEN], text[96];
+	char err[CONFVAL_ERRLEN];
 
+	*ls = NULL;
+	*n = 0;
 	for (d = conf_block_next(root, NULL, CONF_SMTP_LISTENER); d != NULL;
 	    d = conf_block_next(root, d, CONF_SMTP_LISTENER)) {
 		const struct conf_listener *cl = d->obj;
 
 		if (cl != NULL)
-			add(srv, &cl->addr, cl->source, false);
+			add(ls, n, srv, &cl->addr, cl->source, false);
 	}
 	for (const struct conf_block *b = root->child; b != NULL;
 	    b = b->next) {
@@ -151,9 +153,33 @@ listen_open(struct smtpd *srv)
 			continue;
 		src = conf_block_get(b, CONF_USER_SOURCE);
 		tls = conf_block_get(b, CONF_IMMEDIATE_TLS);
-		add(srv, &a, src != NULL ? src->str : NULL,
+		add(ls, n, srv, &a, src != NULL ? src->str : NULL,
 		    tls != NULL && tls->num != 0);
 	}
+}
+
+/* Watch l, open, and say so if it is new. */
+static void
+watch(struct listener *l, bool opened)
+{
+	char text[96];
+
+	if (ev_fd_add(l->srv->ev, l->fd, EV_READ, on_accept, l) == -1)
+		die_sys(EX_TEMPFAIL, "event loop");
+	if (opened)
+		log_info("listening on %s%s%s%s", addr_text(&l->addr, text,
+		    sizeof(text)), l->source != NULL ? " source=" : "",
+		    l->source != NULL ? l->source : "",
+		    l->immediate_tls ? " immediate-tls" : "");
+}
+
+/* listen_open - open every listener of the config; -1 if none */
+int
+listen_open(struct smtpd *srv)
+{
+	char text[96];
+
+	collect(srv, srv->conf, &srv->listeners, &srv->nlisteners);
 	if (srv->nlisteners == 0) {
 		errno = ENOENT;
 		return -1;
@@ -168,14 +194,74 @@ listen_open(struct smtpd *srv)
 			die(EX_CONFIG, "listener %s: immediate-tls needs "
 			    "smtp-server-tls-certificate",
 			    addr_text(&l->addr, text, sizeof(text)));
-		if (ev_fd_add(srv->ev, l->fd, EV_READ, on_accept, l) == -1)
-			die_sys(EX_TEMPFAIL, "event loop");
-		log_info("listening on %s%s%s%s", addr_text(&l->addr, text,
-		    sizeof(text)), l->source != NULL ? " source=" : "",
-		    l->source != NULL ? l->source : "",
-		    l->immediate_tls ? " immediate-tls" : "");
+		watch(l, true);
 	}
 	return 0;
+}
+
+static bool
+same_socket(const struct listener *a, const struct listener *b)
+{
+	return a->addr.af == b->addr.af && a->addr.port == b->addr.port &&
+	    memcmp(a->addr.addr, b->addr.addr, sizeof(a->addr.addr)) == 0;
+}
+
+/*
+ * listen_reload - the listeners of the new config (srv->conf): sockets
+ * it still names are kept open (connections waiting in them are not
+ * lost), new ones opened, the others closed.  One that cannot be opened
+ * is logged and left out.
+ */
+void
+listen_reload(struct smtpd *srv)
+{
+	struct listener *ls, *o;
+	size_t n;
+	char text[96];
+	bool kept;
+
+	collect(srv, srv->conf, &ls, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct listener *l = &ls[i];
+
+		kept = false;
+		for (size_t k = 0; k < srv->nlisteners; k++) {
+			o = &srv->listeners[k];
+			if (o->fd != -1 && same_socket(o, l)) {
+				ev_fd_del(srv->ev, o->fd);
+				l->fd = o->fd;
+				o->fd = -1;
+				kept = true;
+				break;
+			}
+		}
+		addr_text(&l->addr, text, sizeof(text));
+		if (l->immediate_tls && srv->tls == NULL) {
+			log_warn("listener %s: immediate-tls needs "
+			    "smtp-server-tls-certificate: closed", text);
+			if (l->fd != -1)
+				(void)close(l->fd);
+			l->fd = -1;
+			continue;
+		}
+		if (l->fd == -1 && open_one(l) == -1) {
+			log_warn_sys("listen on %s", text);
+			continue;
+		}
+		watch(l, !kept);
+	}
+	for (size_t k = 0; k < srv->nlisteners; k++) {
+		o = &srv->listeners[k];
+		if (o->fd == -1)
+			continue;
+		ev_fd_del(srv->ev, o->fd);
+		(void)close(o->fd);
+		log_info("stopped listening on %s", addr_text(&o->addr, text,
+		    sizeof(text)));
+	}
+	free(srv->listeners);
+	srv->listeners = ls;
+	srv->nlisteners = n;
 }
 
 /* listen_stop - close the listeners (at the end) */
@@ -188,4 +274,7 @@ listen_stop(struct smtpd *srv)
 			(void)close(srv->listeners[i].fd);
 			srv->listeners[i].fd = -1;
 		}
+	free(srv->listeners);
+	srv->listeners = NULL;
+	srv->nlisteners = 0;
 }

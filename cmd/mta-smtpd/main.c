@@ -3,6 +3,9 @@
  * loop on the listeners of the config, or (-s) one session on standard
  * input and output under tcpserver(1) or inetd.  Messages are committed
  * through lib/submit like mta-inject's, many per sync (commit.c).
+ * SIGHUP reads the config again: a config with errors (or a certificate
+ * that does not load) is refused and the running one kept; sessions
+ * finish under the config they started with.
  */
 #include <sys/socket.h>
 
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dkimconf.h"
 #include "ev.h"
 #include "log.h"
 #include "smtpd.h"
@@ -43,31 +47,135 @@ on_signal(int sig, void *arg)
 	ev_break(srv->ev);
 }
 
-static void
-setup_tls(struct smtpd *srv)
+/* The TLS context of global's certificate into *ctx (NULL: none). */
+static int
+load_tls(const struct conf_settings *global, SSL_CTX **ctx, char *err,
+    size_t errlen)
 {
-	const char *spec = conf_str(&srv->global,
-	    CONF_SMTP_SERVER_TLS_CERTIFICATE);
-	char err[512];
+	const char *spec = conf_str(global, CONF_SMTP_SERVER_TLS_CERTIFICATE);
 
+	*ctx = NULL;
 	if (spec == NULL)
+		return 0;
+	return (*ctx = tls_server_ctx(global, spec, err, errlen)) == NULL ?
+	    -1 : 0;
+}
+
+/* host-name, else the system's name, into out */
+static int
+load_name(const struct conf_settings *global, char *out, size_t len)
+{
+	const char *host = conf_str(global, CONF_HOST_NAME);
+
+	if (host != NULL) {
+		if (strlcpy(out, host, len) >= len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		return 0;
+	}
+	return gethostname(out, len);
+}
+
+/* conf_load and its diagnostics; NULL if it has errors */
+static struct conf *
+load(const char *path)
+{
+	struct conf *c;
+
+	if ((c = conf_load(path)) == NULL) {
+		log_warn_sys("%s", path);
+		return NULL;
+	}
+	if (conf_errors(c) > 0) {
+		conf_print_diags(c, stderr);
+		log_warn("%s: %zu error%s", path, conf_errors(c),
+		    conf_errors(c) == 1 ? "" : "s");
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static struct confgen *
+new_gen(struct conf *c)
+{
+	struct confgen *g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		die_sys(EX_TEMPFAIL, "out of memory");
+	g->conf = c;
+	return g;
+}
+
+/* conf_release - a session is done with g; the last one frees it */
+void
+conf_release(struct smtpd *srv, struct confgen *g)
+{
+	if (--g->refs > 0 || g == srv->gen)
 		return;
-	if ((srv->tls = tls_server_ctx(&srv->global, spec, err,
-	    sizeof(err))) == NULL)
-		die(EX_CONFIG, "%s", err);
+	conf_free(g->conf);
+	free(g);
+}
+
+/* SIGHUP: the new config, all of it, or none of it. */
+static void
+reload(struct smtpd *srv)
+{
+	struct conf_settings global;
+	struct confgen *old = srv->gen;
+	struct conf *c;
+	SSL_CTX *tls = NULL;
+	char err[512], host[256];
+	const char *spool;
+
+	if ((c = load(srv->conf_path)) == NULL) {
+		log_warn("reload: %s refused, the running config kept",
+		    srv->conf_path);
+		return;
+	}
+	conf_resolve_global(c, &global);
+	err[0] = '\0';
+	if (load_name(&global, host, sizeof(host)) == -1)
+		(void)snprintf(err, sizeof(err), "host-name: %s",
+		    strerror(errno));
+	else if (load_tls(&global, &tls, err, sizeof(err)) == -1 &&
+	    err[0] == '\0')
+		(void)strlcpy(err, "TLS certificate", sizeof(err));
+	if (err[0] != '\0') {
+		log_warn("reload: %s", err);
+		conf_free(c);
+		log_warn("reload: %s refused, the running config kept",
+		    srv->conf_path);
+		return;
+	}
+	spool = conf_str(&global, CONF_SPOOL);
+	if (!srv->spool_fixed && spool != NULL &&
+	    strcmp(spool, srv->spool_dir) != 0)
+		log_warn("reload: spool %s: takes a restart; still %s", spool,
+		    srv->spool_dir);
+	SSL_CTX_free(srv->tls);
+	srv->tls = tls;
+	(void)strlcpy(srv->hostname, host, sizeof(srv->hostname));
+	srv->gen = new_gen(c);
+	srv->conf = c;
+	srv->global = global;
+	srv->maxsessions = (size_t)policy_max_sessions(c, &global);
+	if (old->refs == 0) {
+		conf_free(old->conf);
+		free(old);
+	}
+	if (!srv->oneshot)
+		listen_reload(srv);
+	dkimconf_reload();
+	log_info("reload: %s loaded", srv->conf_path);
 }
 
 static void
-setup_names(struct smtpd *srv)
+on_hup(int sig, void *arg)
 {
-	const char *host = conf_str(&srv->global, CONF_HOST_NAME);
-
-	if (host != NULL) {
-		if (strlcpy(srv->hostname, host, sizeof(srv->hostname)) >=
-		    sizeof(srv->hostname))
-			die(EX_CONFIG, "host-name too long");
-	} else if (gethostname(srv->hostname, sizeof(srv->hostname)) == -1)
-		die_sys(EX_OSERR, "gethostname");
+	(void)sig;
+	reload(arg);
 }
 
 /* -s: the client's address from tcpserver's TCPREMOTEIP, if any. */
@@ -138,28 +246,32 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(EX_USAGE);
 	(void)signal(SIGPIPE, SIG_IGN);
-	if ((c = conf_load(conf_path)) == NULL)
-		die_sys(EX_CONFIG, "%s", conf_path);
-	if (conf_errors(c) > 0) {
-		conf_print_diags(c, stderr);
-		die(EX_CONFIG, "%s: %zu error%s", conf_path, conf_errors(c),
-		    conf_errors(c) == 1 ? "" : "s");
-	}
+	if ((c = load(conf_path)) == NULL)
+		die(EX_CONFIG, "%s: not loaded", conf_path);
 	srv.conf = c;
+	srv.gen = new_gen(c);
+	srv.conf_path = conf_path;
 	conf_resolve_global(c, &srv.global);
+	srv.spool_fixed = spool_dir != NULL;
 	if (spool_dir == NULL)
 		spool_dir = conf_str(&srv.global, CONF_SPOOL);
+	if ((srv.spool_dir = strdup(spool_dir)) == NULL)
+		die_sys(EX_TEMPFAIL, "out of memory");
 	if ((srv.spool = spool_open(spool_dir, SPOOL_INJECT, err,
 	    sizeof(err))) == NULL)
 		die(EX_TEMPFAIL, "%s", err);
-	setup_names(&srv);
-	setup_tls(&srv);
-	srv.maxsessions = (size_t)policy_max_sessions(&srv.global);
+	if (load_name(&srv.global, srv.hostname, sizeof(srv.hostname)) == -1)
+		die_sys(EX_CONFIG, "host-name");
+	if (load_tls(&srv.global, &srv.tls, err, sizeof(err)) == -1)
+		die(EX_CONFIG, "%s", err);
+	srv.maxsessions = (size_t)policy_max_sessions(c, &srv.global);
 	if ((srv.ev = ev_new()) == NULL)
 		die_sys(EX_OSERR, "event loop");
 	commit_init(&srv);
+	pool_start(&srv);
 	if (ev_signal_add(srv.ev, SIGTERM, on_signal, &srv) == -1 ||
-	    ev_signal_add(srv.ev, SIGINT, on_signal, &srv) == -1)
+	    ev_signal_add(srv.ev, SIGINT, on_signal, &srv) == -1 ||
+	    ev_signal_add(srv.ev, SIGHUP, on_hup, &srv) == -1)
 		die_sys(EX_OSERR, "signals");
 	if (one)
 		oneshot(&srv);
@@ -173,8 +285,12 @@ main(int argc, char **argv)
 		die_sys(EX_OSERR, "event loop");
 	while (srv.sessions != NULL)
 		session_close(srv.sessions);
+	commit_stop();
+	pool_stop(&srv);
 	listen_stop(&srv);
-	log_info("stopped: %llu messages queued",
-	    (unsigned long long)srv.committed);
+	log_info("stopped: %llu messages queued in %llu commits of %.1f ms",
+	    (unsigned long long)srv.committed,
+	    (unsigned long long)srv.commits, srv.commits == 0 ? 0.0 :
+	    (double)srv.commit_us / (double)srv.commits / 1000.0);
 	return 0;
 }

@@ -121,6 +121,9 @@ session_new(struct smtpd *srv, int rfd, int wfd, const struct sockaddr *sa,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		die_sys(EX_TEMPFAIL, "out of memory");
 	s->srv = srv;
+	s->gen = srv->gen;
+	s->gen->refs++;
+	s->conf = s->gen->conf;
 	s->rfd = rfd;
 	s->wfd = wfd;
 	s->srcname = srcname;
@@ -145,7 +148,7 @@ session_new(struct smtpd *srv, int rfd, int wfd, const struct sockaddr *sa,
 	    inet_ntop(s->af, s->addr, s->ip, sizeof(s->ip)) == NULL)
 		(void)strlcpy(s->ip, "unknown", sizeof(s->ip));
 	(void)snprintf(s->envsource, sizeof(s->envsource), "smtp %s", s->ip);
-	if (submit_init(&s->sub, srv->conf, srv->spool, s->af,
+	if (submit_init(&s->sub, s->conf, srv->spool, s->af,
 	    s->af == AF_UNSPEC ? NULL : s->addr, srcname) == -1)
 		die_sys(EX_CONFIG, "host name");
 	policy_init(s, srcname);
@@ -222,6 +225,7 @@ session_close(struct session *s)
 	if (s->next != NULL)
 		s->next->prev = s->prev;
 	srv->nsessions--;
+	conf_release(srv, s->gen);
 	free(s);
 	if (srv->oneshot && srv->nsessions == 0)
 		ev_break(srv->ev);
@@ -312,7 +316,7 @@ update_events(struct session *s)
 static void
 too_many_errors(struct session *s)
 {
-	if (++s->nerrors < SMTPD_MAXERRORS)
+	if (++s->nerrors < s->pol.maxerrors || s->pol.maxerrors == 0)
 		return;
 	log_warn("client=%s: too many errors", s->ip);
 	session_reply(s, "421 4.7.0 %s Error: too many errors",
@@ -767,32 +771,33 @@ on_timeout(void *arg)
 
 /*
  * session_committed - the group commit is over: rc 0 and the message is
- * queued, or -1 and reply says why not; s may be freed
+ * queued as the writers of out say, or -1 and reply says why not; s may
+ * be freed
  */
 void
-session_committed(struct session *s, int rc, const char *reply)
+session_committed(struct session *s, int rc, const char *reply,
+    const struct submit_out *out)
 {
-	struct buf ids = BUF_INIT;
+	char ids[SUBMIT_MAXSPLIT * (SPOOL_QIDLEN + 1)];
+	size_t len = 0;
 
 	if (rc == 0) {
-		for (size_t i = 0; i < s->qout.n; i++) {
-			if (buf_appendf(&ids, "%s%s", i > 0 ? " " : "",
-			    spool_writer_qid(s->qout.w[i])) == -1)
-				die_sys(EX_TEMPFAIL, "out of memory");
-			spool_writer_free(s->qout.w[i]);
+		for (size_t i = 0; i < out->n; i++) {
+			if (i > 0)
+				ids[len++] = ' ';
+			memcpy(ids + len, spool_writer_qid(out->w[i]),
+			    SPOOL_QIDLEN);
+			len += SPOOL_QIDLEN;
 		}
-		s->qout.n = 0;
+		ids[len] = '\0';
 		s->nmsg++;
 		log_info("queued id=%s client=%s from=<%s> nrcpt=%zu%s%s",
-		    ids.p, s->ip, s->from.p != NULL ? s->from.p : "",
+		    ids, s->ip, s->from.p != NULL ? s->from.p : "",
 		    s->nrcpt, s->auth_user[0] != '\0' ? " auth=" : "",
 		    s->auth_user);
-		session_reply(s, "250 2.0.0 Ok: queued as %s", ids.p);
-		buf_free(&ids);
-	} else {
-		submit_abort(&s->qout);
+		session_reply(s, "250 2.0.0 Ok: queued as %s", ids);
+	} else
 		session_reply(s, "%s", reply);
-	}
 	session_reset_txn(s);
 	s->state = ST_CMD;
 	session_run(s);

@@ -22,12 +22,13 @@
 #include "buf.h"
 #include "conf.h"
 #include "ev.h"
+#include "rate.h"
 #include "smtpcmd.h"
 #include "submit.h"
 
 #define SMTPD_INMAX	(256 * 1024)	/* unprocessed input we hold */
-#define SMTPD_MAXERRORS	20		/* bad commands, then 421 */
-#define SMTPD_AUTHMAX	3		/* failed AUTH, then 421 */
+#define SMTPD_MAXERRORS	20	/* bad commands, then 421, unless set */
+#define SMTPD_AUTHMAX	3	/* failed AUTH, then 421, unless a rate */
 
 struct session;
 
@@ -39,10 +40,23 @@ struct listener {
 	struct smtpd	*srv;
 };
 
-/* The server: the config, the spool, the listeners, the commit group. */
+/*
+ * One loaded config.  A session keeps the config it started with until
+ * it ends, whatever SIGHUP loads meanwhile: the last one out frees it.
+ */
+struct confgen {
+	struct conf	*conf;
+	size_t		 refs;		/* sessions */
+};
+
+/* The server: the config, the spool, the listeners. */
 struct smtpd {
 	struct ev	*ev;
-	const struct conf *conf;
+	const struct conf *conf;	/* the current one: gen->conf */
+	struct confgen	*gen;
+	const char	*conf_path;
+	char		*spool_dir;	/* as opened: a reload keeps it */
+	bool		 spool_fixed;	/* -q */
 	struct spool	*spool;
 	struct conf_settings global;
 	char		 hostname[256];
@@ -52,10 +66,19 @@ struct smtpd {
 	size_t		 nsessions;
 	size_t		 maxsessions;	/* max-smtp-in, total-max-smtp-in */
 	struct session	*sessions;	/* every live session */
-	struct session	*pending;	/* messages waiting for the commit */
-	struct ev_timer	 commit_timer;
 	bool		 oneshot;	/* -s: one session on fd 0 and 1 */
+	struct authfail	*authfail;	/* clients under a failure rate */
+	size_t		 nauthfail;
 	uint64_t	 committed;	/* messages, for the log */
+	uint64_t	 commits;	/* groups */
+	uint64_t	 commit_us;	/* time they took */
+};
+
+/* smtp-max-auth-failure-rate: the failures of one client address. */
+struct authfail {
+	int		 af;
+	uint8_t		 addr[16];
+	struct rate	 rate;
 };
 
 /* What a session may do, from its <source> (and {auth}) settings. */
@@ -70,6 +93,10 @@ struct policy {
 	bool		 smtputf8;
 	size_t		 maxrcpt;
 	size_t		 maxconn;	/* per client address, 0: no limit */
+	unsigned	 maxerrors;	/* bad commands, 0: no limit */
+	const char	*auth_file;	/* auth-plain, or NULL */
+	bool		 authfail_rate_set;
+	struct confval_rate authfail_rate;
 	int64_t		 cmd_timeout;	/* seconds */
 	int64_t		 data_timeout;
 };
@@ -96,8 +123,11 @@ struct data_reader {
 
 struct session {
 	struct smtpd	*srv;
+	const struct conf *conf;	/* of gen, held by the session */
+	struct confgen	*gen;
 	struct session	*next, *prev;	/* in srv->sessions */
-	struct session	*next_pending;
+	struct session	*next_pending;	/* in the next commit group */
+	bool		 in_commit;	/* its group is being committed */
 	int		 rfd, wfd;
 	SSL		*ssl;
 	bool		 tls;		/* TLS is up */
@@ -149,13 +179,18 @@ struct session {
 
 /* listen.c */
 int	listen_open(struct smtpd *);
+void	listen_reload(struct smtpd *);
 void	listen_stop(struct smtpd *);
+
+/* main.c */
+void	conf_release(struct smtpd *, struct confgen *);
 
 /* session.c */
 void	session_new(struct smtpd *, int, int, const struct sockaddr *,
 	    const char *, bool);
 void	session_reply(struct session *, const char *, ...) PRINTFLIKE(2, 3);
-void	session_committed(struct session *, int, const char *);
+void	session_committed(struct session *, int, const char *,
+	    const struct submit_out *);
 void	session_close(struct session *);
 void	session_run(struct session *);
 void	session_reset_txn(struct session *);
@@ -171,13 +206,19 @@ void	data_finish(struct session *);
 
 /* commit.c */
 void	commit_init(struct smtpd *);
+void	commit_stop(void);
 void	commit_add(struct session *);
 void	commit_forget(struct session *);
+
+/* pool.c */
+void	pool_start(struct smtpd *);
+void	pool_stop(struct smtpd *);
 
 /* policy.c */
 void	policy_init(struct session *, const char *);
 bool	policy_may_relay(const struct session *, const char *);
-int	policy_max_sessions(const struct conf_settings *);
+int	policy_max_sessions(const struct conf *, const struct conf_settings *);
+bool	auth_rate_take(struct session *);
 
 /* auth.c */
 void	auth_start(struct session *, const struct smtpcmd *);

@@ -21,10 +21,14 @@ N=${N:-10000}		# messages per run
 SIZE=${SIZE:-1024}
 SESSIONS=${SESSIONS:-"10 50"}
 PORT=${PORT:-25790}	# mta-smtpd; Postfix on PORT+1
+BASE=${BASE:-}		# another mta-smtpd binary: before/after rows a0)
+# SMTPD=path measures that binary instead of the tree's (a copy does not
+# change under a rebuild during the run).  Each mta-smtpd run's log ends
+# with its number of commits and their mean time.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-smtpd=$top/cmd/mta-smtpd/mta-smtpd
+smtpd=${SMTPD:-$top/cmd/mta-smtpd/mta-smtpd}	# the binary measured
 ctl=$top/cmd/mta-ctl/mta-ctl
 PF=$top/tests/bench/postfix
 export LD_LIBRARY_PATH=$PF/usr/lib/postfix
@@ -144,7 +148,8 @@ fresh() {
 	sync
 }
 
-run_mta() {	# SESSIONS
+run_mta() {	# SESSIONS [BINARY LABEL]
+	bin=${2:-$smtpd}
 	fresh
 	cat >"$d/mta.conf" <<EOF
 host-name bench.mta.test
@@ -156,7 +161,7 @@ total-max-smtp-in 1000
 </source>
 EOF
 	"$ctl" -C "$d/mta.conf" spool init >/dev/null
-	"$smtpd" -C "$d/mta.conf" 2>"$d/log" >/dev/null &
+	"$bin" -C "$d/mta.conf" 2>"$d/log" >/dev/null &
 	mta_pid=$!
 	i=0
 	while ! grep -q listening "$d/log" && [ $i -lt 50 ]; do
@@ -172,7 +177,7 @@ EOF
 	mta_pid=
 	got=$(find "$d/spool/new" -type f | wc -l)
 	[ "$got" -eq "$N" ] || { say "mta-smtpd: $got in new/, $N sent"; exit 1; }
-	record "mta$1" "$(rate "$N" "$t0" "$t1")"
+	record "${3:-mta}$1" "$(rate "$N" "$t0" "$t1")"
 }
 
 run_postfix() {	# SESSIONS
@@ -201,6 +206,7 @@ while [ $run -le "$RUNS" ]; do
 	run_ceiling
 	for s in $SESSIONS; do
 		run_mta "$s"
+		[ -z "$BASE" ] || run_mta "$s" "$BASE" base
 		[ $pf_ok -eq 0 ] || run_postfix "$s"
 	done
 	run=$((run + 1))
@@ -228,6 +234,8 @@ echo "   median of $RUNS runs (min-max), $N messages a run; $(uname -r), $(nproc
 printf '%-48s %s\n' "c) disk: 64 files per syncfs" "$(stats ceil64)"
 for s in $SESSIONS; do
 	printf '%-48s %s\n' "a) mta-smtpd, $s sessions" "$(stats "mta$s")"
+	[ -z "$BASE" ] ||
+	    printf '%-48s %s\n' "a0) BASE mta-smtpd, $s sessions" "$(stats "base$s")"
 	printf '%-48s %s\n' "b) postfix smtpd, $s sessions" "$(stats "postfix$s")"
 done
 echo
