@@ -703,28 +703,28 @@ CONF_DIRECTIVE(CONF_ADDRESS_FILE, "address-file", CONF_T_PATH, AL, NULL,
     true, NULL)
 
 /* Accounting files. */
-CONF_DIRECTIVE(CONF_RECORDS, "records", CONF_T_WORDS, A, "d,b", false, NULL)
+CONF_DIRECTIVE(CONF_RECORDS, "records", CONF_T_WORDS, A, "d,b", true, NULL)
 CONF_DIRECTIVE(CONF_RECORD_FIELDS, "record-fields", CONF_T_RECORD_FIELDS, A,
-    NULL, false, NULL)
+    NULL, true, NULL)
 CONF_DIRECTIVE(CONF_MOVE_INTERVAL, "move-interval", CONF_T_INTERVAL_NEVER,
-    A, "1d", false, NULL)
-CONF_DIRECTIVE(CONF_MAX_SIZE, "max-size", CONF_T_SIZE, A, "250M", false,
+    A, "1d", true, NULL)
+CONF_DIRECTIVE(CONF_MAX_SIZE, "max-size", CONF_T_SIZE, A, "250M", true,
     NULL)
-CONF_DIRECTIVE(CONF_MOVE_TO, "move-to", CONF_T_PATH, A, NULL, false, NULL)
+CONF_DIRECTIVE(CONF_MOVE_TO, "move-to", CONF_T_PATH, A, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_DELETE_AFTER, "delete-after", CONF_T_INTERVAL_NEVER, A,
-    "8d", false, NULL)
+    "8d", true, NULL)
 CONF_DIRECTIVE(CONF_WORLD_READABLE, "world-readable", CONF_T_BOOL, A, "no",
-    false, NULL)
-CONF_DIRECTIVE(CONF_ACCT_SYNC, "sync", CONF_T_BOOL, A, "yes", false, NULL)
+    true, NULL)
+CONF_DIRECTIVE(CONF_ACCT_SYNC, "sync", CONF_T_BOOL, A, "yes", true, NULL)
 CONF_DIRECTIVE(CONF_ACCT_WRITE_TIMEOUT, "write-timeout", CONF_T_INTERVAL, A,
     "1m", false, NULL)
 CONF_DIRECTIVE(CONF_RETRY_INTERVAL, "retry-interval", CONF_T_INTERVAL, A,
     "5m", false, NULL)
 CONF_DIRECTIVE(CONF_QUEUE_FILTER, "queue-filter", CONF_T_WORDS, A, NULL,
     false, NULL)
-CONF_DIRECTIVE(CONF_ISO_TIMES, "iso-times", CONF_T_BOOL, A, "yes", false,
+CONF_DIRECTIVE(CONF_ISO_TIMES, "iso-times", CONF_T_BOOL, A, "yes", true,
     NULL)
-CONF_DIRECTIVE(CONF_USER_STRING, "user-string", CONF_T_TEXT, A, NULL, false,
+CONF_DIRECTIVE(CONF_USER_STRING, "user-string", CONF_T_TEXT, A, NULL, true,
     NULL)
 CONF_DIRECTIVE(CONF_MAP_HEADER_TO_FIELD, "map-header-to-field", CONF_T_TEXT,
     A, NULL, false, NULL)

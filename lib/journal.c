@@ -509,7 +509,7 @@ journal_read_outcome(const struct proto_rec *r, struct journal_outcome *o,
     char *err, size_t errlen)
 {
 	uint64_t seen = 0;
-	size_t i, k;
+	size_t i, k, next = 0;
 	unsigned kind;
 
 	memset(o, 0, sizeof(*o));
@@ -519,9 +519,16 @@ journal_read_outcome(const struct proto_rec *r, struct journal_outcome *o,
 	}
 	o->type = r->verb;
 	for (k = 0; k < r->nkeys; k++) {
-		for (i = 0; i < NFIELDS; i++)
+		size_t j;
+
+		/* keys come in table order: look after the last one first */
+		for (j = 0, i = next; j < NFIELDS; j++, i = (i + 1) % NFIELDS)
 			if (strcmp(r->kv[k].key, fields[i].key) == 0)
 				break;
+		if (j == NFIELDS)
+			i = NFIELDS;
+		else
+			next = (i + 1) % NFIELDS;
 		if (i == NFIELDS || (seen & (1ULL << i)) != 0)
 			continue;
 		seen |= 1ULL << i;

@@ -1,0 +1,635 @@
+#define _GNU_SOURCE
+/*
+ * follow - one accounting file (or command) following the journal.
+ *
+ * Exactly once, for a file: rows are appended in batches; a batch is
+ * written and fdatasync'ed, and only then is the position file replaced
+ * (tmp, fsync, rename, fsync of the folder) with the journal position
+ * after the batch and the file's size with it.  On start, a file longer
+ * than its recorded size holds a batch whose position was never
+ * recorded: it is cut back to that size and the batch is made again
+ * from the journal.  A file is rotated only between batches, so a moved
+ * file always ends with a whole row.
+ *
+ * For a command: at least once.  The position advances when the write
+ * to the pipe returns; when the command dies, the rows still unread in
+ * the pipe (FIONREAD) are sent again to the next command, from the
+ * batch they began in.
+ */
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acct.h"
+#include "acctd.h"
+#include "buf.h"
+#include "journal.h"
+#include "log.h"
+#include "proto.h"
+
+#define CHUNK		(1024 * 1024)	/* journal bytes read at once */
+#define PIPE_BATCH	4096		/* CSV bytes a pipe write: at most */
+					/* what a dead command gets twice */
+#define RESTART_DELAY	1		/* seconds between command starts */
+
+#ifndef MIN
+#define MIN(a, b)	((a) < (b) ? (a) : (b))
+#endif
+
+static struct buf batch = BUF_INIT;
+static char *chunk;
+
+/* write n bytes; *done says how many went out, also on failure */
+static int
+write_counted(int fd, const char *p, size_t n, uint64_t *done)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		*done += (uint64_t)w;
+	}
+	return 0;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	uint64_t done = 0;
+
+	return write_counted(fd, p, n, &done);
+}
+
+static int
+fsync_dir_of(const char *path)
+{
+	char tmp[4096];
+	int fd, rc;
+
+	if (strlcpy(tmp, path, sizeof(tmp)) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	(void)close(fd);
+	return rc;
+}
+
+/* afile_save_pos - make the committed position durable */
+int
+afile_save_pos(struct afile *f)
+{
+	struct buf b = BUF_INIT;
+	char tmp[4096];
+	int fd = -1, rc = -1;
+
+	(void)snprintf(tmp, sizeof(tmp), "%s.tmp", f->posfile);
+	if (proto_begin(&b, "pos") == -1 ||
+	    (f->pos.stem[0] != '\0' && proto_add(&b, "seg", f->pos.stem) == -1) ||
+	    proto_add_num(&b, "off", (long long)f->pos.off) == -1 ||
+	    proto_add_num(&b, "size", (long long)f->size) == -1 ||
+	    proto_add_num(&b, "started", (long long)f->started) == -1 ||
+	    proto_end(&b, 0) == -1)
+		goto done;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640))
+	    == -1)
+		goto done;
+	if (write_all(fd, b.p, b.len) == -1 || fsync(fd) == -1)
+		goto done;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto done;
+	}
+	fd = -1;
+	if (rename(tmp, f->posfile) == -1 || fsync_dir_of(f->posfile) == -1)
+		goto done;
+	rc = 0;
+done:
+	if (rc == -1)
+		log_warn_sys("%s", tmp);
+	if (fd != -1)
+		(void)close(fd);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+load_pos(struct afile *f)
+{
+	struct proto_rec *r;
+	char line[PROTO_MAXLINE], err[256];
+	long long v;
+	ssize_t n;
+	int fd, rc = -1;
+	const char *s;
+
+	memset(&f->pos, 0, sizeof(f->pos));
+	f->size = 0;
+	f->started = 0;
+	if ((fd = open(f->posfile, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	n = read(fd, line, sizeof(line) - 1);
+	(void)close(fd);
+	if (n <= 0 || line[n - 1] != '\n') {
+		log_warn("%s: torn or empty: starting from the journal's start",
+		    f->posfile);
+		return 0;
+	}
+	if ((r = malloc(sizeof(*r))) == NULL)
+		return -1;
+	if (proto_parse(line, (size_t)n - 1, r, err, sizeof(err)) == -1) {
+		log_warn("%s: %s", f->posfile, err);
+		errno = EINVAL;
+		goto done;
+	}
+	if ((s = proto_get(r, "seg")) != NULL &&
+	    strlcpy(f->pos.stem, s, sizeof(f->pos.stem)) >= sizeof(f->pos.stem))
+		goto bad;
+	if (proto_get_num(r, "off", 0, INT64_MAX, &v) == -1)
+		goto bad;
+	f->pos.off = (uint64_t)v;
+	if (proto_get_num(r, "size", 0, INT64_MAX, &v) == -1)
+		goto bad;
+	f->size = (uint64_t)v;
+	if (proto_get_num(r, "started", 0, INT64_MAX, &v) == 0)
+		f->started = (time_t)v;
+	rc = 0;
+	goto done;
+bad:
+	log_warn("%s: bad position record", f->posfile);
+	errno = EINVAL;
+done:
+	free(r);
+	return rc;
+}
+
+static int
+open_csv(struct afile *f)
+{
+	struct stat st;
+	mode_t mode = f->world_readable ? 0644 : 0640;
+
+	f->fd = open(f->path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    mode);
+	if (f->fd == -1 || fstat(f->fd, &st) == -1)
+		return -1;
+	(void)fchmod(f->fd, mode);
+	if ((uint64_t)st.st_size > f->size) {
+		/* a batch written but never recorded: made again */
+		log_info("%s: cut to size=%llu from %lld: the last batch is "
+		    "written again", f->path, (unsigned long long)f->size,
+		    (long long)st.st_size);
+		if (ftruncate(f->fd, (off_t)f->size) == -1 ||
+		    fsync(f->fd) == -1)
+			return -1;
+	} else if ((uint64_t)st.st_size < f->size) {
+		if (st.st_size > 0)
+			log_warn("%s: size=%lld, shorter than the recorded "
+			    "%llu: appending", f->path, (long long)st.st_size,
+			    (unsigned long long)f->size);
+		/* 0: moved away after its last batch (a rotation) */
+		f->size = (uint64_t)st.st_size;
+	}
+	if (f->size == 0 || f->started == 0)
+		f->started = time(NULL);
+	if (lseek(f->fd, (off_t)f->size, SEEK_SET) == -1)
+		return -1;
+	return 0;
+}
+
+/* afile_open - read the position and open the file of f */
+int
+afile_open(struct acctd *ad, struct afile *f)
+{
+	(void)ad;
+	f->fd = -1;
+	f->pid = 0;
+	if (chunk == NULL && (chunk = malloc(CHUNK)) == NULL)
+		return -1;
+	if (load_pos(f) == -1)
+		return -1;
+	if (!f->pipe && open_csv(f) == -1) {
+		log_warn_sys("%s", f->path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start_command(struct afile *f)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		(void)signal(SIGPIPE, SIG_DFL);
+		if (dup2(p[0], 0) == -1)
+			_exit(127);
+		(void)execl("/bin/sh", "sh", "-c", f->path, (char *)NULL);
+		_exit(127);
+	}
+	(void)close(p[0]);
+	f->fd = p[1];
+	f->pid = pid;
+	f->piped = 0;
+	f->nck = 0;
+	log_info("started command=\"%s\" pid=%ld", f->path, (long)pid);
+	return 0;
+}
+
+/*
+ * the command of f is gone: rows it may not have read are sent again,
+ * from the batch the first of them is in
+ */
+static void
+command_gone(struct afile *f)
+{
+	uint64_t consumed;
+	int unread = 0;
+	size_t k;
+
+	if (f->fd != -1 && ioctl(f->fd, FIONREAD, &unread) == -1)
+		unread = 0;
+	consumed = f->piped - (uint64_t)unread;
+	if (f->nck > 0) {
+		for (k = f->nck; k > 1; k--)
+			if (f->ck[k - 1].bytes <= consumed)
+				break;
+		if (f->ck[k - 1].bytes < f->piped)
+			f->pos = f->ck[k - 1].pos;
+		(void)afile_save_pos(f);
+	}
+	if (f->fd != -1)
+		(void)close(f->fd);
+	f->fd = -1;
+	f->pid = 0;
+	f->nck = 0;
+	f->restart_at = time(NULL) + RESTART_DELAY;
+}
+
+/* afile_child_exited - the reaper found pid gone */
+void
+afile_child_exited(struct afile *f, pid_t pid)
+{
+	if (!f->pipe || f->pid != pid)
+		return;
+	log_warn("command=\"%s\" pid=%ld exited: restarting", f->path,
+	    (long)pid);
+	command_gone(f);
+}
+
+static void
+push_checkpoint(struct afile *f, const struct jpos *pos)
+{
+	if (f->nck == ACCTD_NCHECK) {
+		memmove(&f->ck[0], &f->ck[1], (ACCTD_NCHECK - 1) *
+		    sizeof(f->ck[0]));
+		f->nck--;
+	}
+	f->ck[f->nck].pos = *pos;
+	f->ck[f->nck].bytes = f->piped;
+	f->nck++;
+}
+
+static bool
+type_wanted(const struct afile *f, const struct acct_rec *r)
+{
+	return (f->layout->types & (1u << r->type)) != 0;
+}
+
+/*
+ * read journal lines from the segment at p into the batch; returns 1 at
+ * the end of the segment's data, 0 when the batch is full, -1 on error
+ */
+static int
+read_segment(struct afile *f, int fd, const char *seg, struct jpos *p,
+    size_t max, bool sealed)
+{
+	struct proto_rec *r;
+	struct acct_rec ar;
+	char err[256];
+	ssize_t n;
+	const char *s, *nl, *end;
+
+	if ((r = malloc(sizeof(*r))) == NULL)
+		return -1;
+	for (;;) {
+		if ((n = pread(fd, chunk, CHUNK, (off_t)p->off)) == -1) {
+			free(r);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		s = chunk;
+		end = chunk + n;
+		while (s < end && (nl = memchr(s, '\n', (size_t)(end - s)))
+		    != NULL) {
+			if (proto_parse(s, (size_t)(nl - s), r, err,
+			    sizeof(err)) == -1 ||
+			    acct_from_journal(r, &ar, err, sizeof(err)) == -1)
+				log_warn("log/%s:@%llu: %s", seg,
+				    (unsigned long long)p->off, err);
+			else if (type_wanted(f, &ar) &&
+			    acct_row(&batch, f->layout, &ar) == -1) {
+				free(r);
+				return -1;
+			}
+			p->off += (uint64_t)(nl + 1 - s);
+			s = nl + 1;
+			if (batch.len >= max) {
+				free(r);
+				return 0;
+			}
+		}
+		if (s == chunk) {
+			/* no LF: a record being written, or damage */
+			if (!sealed && n < CHUNK)
+				break;
+			log_warn("log/%s:@%llu: no LF: skipped", seg,
+			    (unsigned long long)p->off);
+			p->off += (uint64_t)n;
+		}
+	}
+	free(r);
+	return 1;
+}
+
+static int
+commit_file(struct afile *f, const struct jpos *p)
+{
+	if (batch.len > 0) {
+		if (write_all(f->fd, batch.p, batch.len) == -1)
+			goto fail;
+		if (f->sync && fdatasync(f->fd) == -1)
+			goto fail;
+	}
+	f->size += batch.len;
+	f->pos = *p;
+	return afile_save_pos(f);
+fail:
+	log_warn_sys("%s", f->path);
+	/* cut what reached the file: the next try writes it again */
+	if (ftruncate(f->fd, (off_t)f->size) == -1 ||
+	    lseek(f->fd, (off_t)f->size, SEEK_SET) == -1)
+		die_sys(75, "%s: cannot cut back to %llu", f->path,
+		    (unsigned long long)f->size);
+	return -1;
+}
+
+static int
+commit_pipe(struct afile *f, const struct jpos *p)
+{
+	struct buf hdr = BUF_INIT;
+
+	if (f->fd == -1) {
+		if (time(NULL) < f->restart_at)
+			return -1;
+		if (start_command(f) == -1) {
+			log_warn_sys("starting command=\"%s\"", f->path);
+			f->restart_at = time(NULL) + RESTART_DELAY;
+			return -1;
+		}
+		/* each command begins with a header line, as in PowerMTA */
+		if (acct_header(&hdr, f->layout) == -1 ||
+		    write_counted(f->fd, hdr.p, hdr.len, &f->piped) == -1) {
+			buf_free(&hdr);
+			goto gone;
+		}
+		buf_free(&hdr);
+	}
+	push_checkpoint(f, &f->pos);
+	/* piped counts what went out even of a failed write (FIONREAD) */
+	if (write_counted(f->fd, batch.p, batch.len, &f->piped) == -1)
+		goto gone;
+	f->pos = *p;
+	return afile_save_pos(f);
+gone:
+	log_warn_sys("writing to command=\"%s\"", f->path);
+	if (f->pid > 0) {
+		(void)kill(f->pid, SIGTERM);
+		(void)waitpid(f->pid, NULL, 0);
+	}
+	command_gone(f);
+	return -1;
+}
+
+/*
+ * afile_step - append the rows of the journal records after f's
+ * position, one batch; *more says another batch is ready
+ */
+int
+afile_step(struct acctd *ad, struct afile *f, bool *more)
+{
+	struct seginfo *v = NULL;
+	struct jpos p = f->pos;
+	char path[4096];
+	size_t n = 0, i, max;
+	int fd, rc = 0, r;
+
+	*more = false;
+	if (f->pipe && f->fd == -1 && time(NULL) < f->restart_at)
+		return 0;
+	if (segs_list(ad->logdir, &v, &n) == -1) {
+		log_warn_sys("%s", ad->logdir);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].stem, p.stem) >= 0)
+			break;
+	if (i == n)
+		goto done;		/* nothing new */
+	if (strcmp(v[i].stem, p.stem) != 0) {
+		if (p.stem[0] != '\0' && p.off > 0)
+			log_warn("segment %s is gone: going on with %s",
+			    p.stem, v[i].stem);
+		(void)strlcpy(p.stem, v[i].stem, sizeof(p.stem));
+		p.off = 0;
+	}
+	buf_reset(&batch);
+	if (!f->pipe && f->size == 0 && acct_header(&batch, f->layout) == -1)
+		goto fail;
+	max = f->pipe ? PIPE_BATCH : ad->batch_max;
+	/* a file is moved at max-size: let it pass that by one row only */
+	if (!f->pipe && f->max_size > 0)
+		max = f->size + batch.len < f->max_size ?
+		    MIN(max, f->max_size - f->size) : 1;
+	for (;;) {
+		if ((fd = segs_open(ad->logdir, &v[i], path, sizeof(path)))
+		    == -1) {
+			if (errno != ENOENT)
+				goto fail;
+			break;
+		}
+		v[i].sealed = strstr(path, ".sealed") != NULL;
+		r = read_segment(f, fd, v[i].stem, &p, max, v[i].sealed);
+		(void)close(fd);
+		if (r == -1)
+			goto fail;
+		if (r == 0) {
+			*more = true;
+			break;
+		}
+		/* the end of the data: a sealed segment is done */
+		if (!v[i].sealed || i + 1 == n)
+			break;
+		i++;
+		(void)strlcpy(p.stem, v[i].stem, sizeof(p.stem));
+		p.off = 0;
+	}
+	if (jpos_cmp(&p, &f->pos) == 0 && batch.len == 0)
+		goto done;
+	if (!f->pipe && f->size == 0 && jpos_cmp(&p, &f->pos) == 0)
+		goto done;		/* only a header: wait for a row */
+	rc = f->pipe ? commit_pipe(f, &p) : commit_file(f, &p);
+	if (rc == -1)
+		*more = false;
+	goto done;
+fail:
+	log_warn_sys("%s", path);
+	rc = -1;
+done:
+	free(v);
+	return rc;
+}
+
+/* the dated name of a moved file: acct.csv -> acct-2026-11-30-0000.csv */
+static int
+dated_name(const struct afile *f, int seq, char *out, size_t size)
+{
+	char base[1024], dir[4096], tmp[4096], date[16];
+	const char *b, *dot;
+	struct tm tm;
+	int n;
+
+	(void)strlcpy(tmp, f->path, sizeof(tmp));
+	(void)strlcpy(dir, f->move_to != NULL ? f->move_to : dirname(tmp),
+	    sizeof(dir));
+	b = strrchr(f->path, '/');
+	b = b == NULL ? f->path : b + 1;
+	if (strlcpy(base, b, sizeof(base)) >= sizeof(base))
+		return -1;
+	if (localtime_r(&f->started, &tm) == NULL)
+		return -1;
+	(void)strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	if ((dot = strrchr(base, '.')) != NULL && dot != base)
+		n = snprintf(out, size, "%s/%.*s-%s-%04d%s", dir,
+		    (int)(dot - base), base, date, seq, dot);
+	else
+		n = snprintf(out, size, "%s/%s-%s-%04d", dir, base, date, seq);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static void
+delete_old(struct afile *f, time_t now)
+{
+	char pat[4096], dir[4096], tmp[4096], path[8192];
+	const char *b, *dot;
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	size_t plen;
+
+	if (f->delete_after < 0 || now - f->last_clean < 3600)
+		return;
+	f->last_clean = now;
+	(void)strlcpy(tmp, f->path, sizeof(tmp));
+	(void)strlcpy(dir, f->move_to != NULL ? f->move_to : dirname(tmp),
+	    sizeof(dir));
+	b = strrchr(f->path, '/');
+	b = b == NULL ? f->path : b + 1;
+	dot = strrchr(b, '.');
+	plen = dot != NULL && dot != b ? (size_t)(dot - b) : strlen(b);
+	(void)snprintf(pat, sizeof(pat), "%.*s-", (int)plen, b);
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		/* only names this file was moved to: NAME-YYYY-MM-DD-NNNN */
+		if (strncmp(de->d_name, pat, plen + 1) != 0 ||
+		    strlen(de->d_name) < plen + 16)
+			continue;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (strcmp(path, f->path) == 0 || stat(path, &st) == -1 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (now - st.st_mtime < f->delete_after)
+			continue;
+		if (unlink(path) == 0)
+			log_info("deleted file=%s", path);
+	}
+	(void)closedir(d);
+}
+
+/*
+ * afile_rotate_check - move the file away when it is max-size big or
+ * a move-interval boundary has passed since it was begun; called
+ * between batches only
+ */
+void
+afile_rotate_check(struct afile *f, time_t now)
+{
+	char to[8192];
+	bool due = false;
+	int seq;
+
+	if (f->pipe || f->fd == -1)
+		return;
+	delete_old(f, now);
+	if (f->size == 0)
+		return;
+	if (f->max_size > 0 && f->size >= f->max_size)
+		due = true;
+	if (f->move_interval > 0 &&
+	    now / f->move_interval != f->started / f->move_interval)
+		due = true;
+	if (!due)
+		return;
+	for (seq = 0; seq < 10000; seq++) {
+		if (dated_name(f, seq, to, sizeof(to)) == -1)
+			return;
+		if (renameat2(AT_FDCWD, f->path, AT_FDCWD, to,
+		    RENAME_NOREPLACE) == 0)
+			break;
+		if (errno != EEXIST) {
+			log_warn_sys("rename %s to %s", f->path, to);
+			return;
+		}
+	}
+	if (seq == 10000)
+		return;
+	(void)fsync_dir_of(to);
+	log_info("moved file=%s to=%s size=%llu", f->path, to,
+	    (unsigned long long)f->size);
+	(void)close(f->fd);
+	f->size = 0;
+	f->started = now;
+	(void)afile_save_pos(f);
+	if (open_csv(f) == -1)
+		die_sys(75, "%s", f->path);
+}
