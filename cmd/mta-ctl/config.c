@@ -45,3 +45,19 @@ ctl_check_config(struct ctl *ctl, int argc, char **argv)
 	conf_free(c);
 	return rc;
 }
+
+/* ctl_load_conf - the configuration, or exit with its errors printed */
+struct conf *
+ctl_load_conf(struct ctl *ctl)
+{
+	struct conf *c;
+
+	if ((c = conf_load(ctl->conf_path)) == NULL)
+		die_sys(EX_TEMPFAIL, "%s", ctl->conf_path);
+	if (conf_errors(c) > 0) {
+		conf_print_diags(c, stderr);
+		die(EX_CONFIG, "%s: %zu error%s", ctl->conf_path,
+		    conf_errors(c), conf_errors(c) == 1 ? "" : "s");
+	}
+	return c;
+}

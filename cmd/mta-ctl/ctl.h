@@ -11,7 +11,10 @@ struct ctl {
 
 #define EX_USAGE_CTL	64	/* EX_USAGE: the caller prints usage */
 
+struct conf;
+
 const char *ctl_spool_dir(struct ctl *);
+struct conf *ctl_load_conf(struct ctl *);
 int	ctl_check_config(struct ctl *, int, char **);
 int	ctl_directives(struct ctl *, int, char **);
 int	ctl_spool_init(struct ctl *, int, char **);

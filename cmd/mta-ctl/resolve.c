@@ -66,13 +66,7 @@ resolve_conf(struct ctl *ctl, struct resolve_conf *rc)
 		    ctl->conf_path, strerror(errno));
 		return;
 	}
-	if ((c = conf_load(ctl->conf_path)) == NULL)
-		die_sys(EX_TEMPFAIL, "%s", ctl->conf_path);
-	if (conf_errors(c) > 0) {
-		conf_print_diags(c, stderr);
-		die(EX_CONFIG, "%s: %zu error%s", ctl->conf_path,
-		    conf_errors(c), conf_errors(c) == 1 ? "" : "s");
-	}
+	c = ctl_load_conf(ctl);
 	conf_resolve_global(c, &s);
 	if ((d = conf_get(&s, CONF_NAME_SERVER)) != NULL && d->text != NULL)
 		servers_csv(&rc->servers, d->text);

@@ -33,13 +33,7 @@ ctl_spool_dir(struct ctl *ctl)
 
 	if (ctl->spool_dir != NULL)
 		return ctl->spool_dir;
-	if ((c = conf_load(ctl->conf_path)) == NULL)
-		die_sys(EX_TEMPFAIL, "%s", ctl->conf_path);
-	if (conf_errors(c) > 0) {
-		conf_print_diags(c, stderr);
-		die(EX_CONFIG, "%s: %zu error%s", ctl->conf_path,
-		    conf_errors(c), conf_errors(c) == 1 ? "" : "s");
-	}
+	c = ctl_load_conf(ctl);
 	conf_resolve_global(c, &s);
 	if (strlcpy(dir, conf_str(&s, CONF_SPOOL), sizeof(dir)) >= sizeof(dir))
 		die(EX_CONFIG, "spool: name too long");
