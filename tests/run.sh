@@ -51,10 +51,12 @@ for t in tests/integ/[0-9]*.sh; do
 		rm -f "$log.out" "$log.err" "$log.diff"
 	else
 		# A script without .out counts its own checks.
+		t0=$(date +%s)
 		env -i PATH="$PATH" HOME="$HOME" TOP="$top" SAN="${SAN:-}" \
 		    sh "$t" >"$log" 2>&1
 		count "$t"
-		echo "   $t: $(grep -E '^[0-9]+ passed' "$log" | tail -n 1)"
+		echo "   $t: $(grep -E '^[0-9]+ passed' "$log" | tail -n 1)" \
+		    "($(($(date +%s) - t0)) s)"
 	fi
 done
 
