@@ -53,6 +53,8 @@ commit_init(void)
 	char err[512];
 
 	ev_timer_init(&timer, flush_cb, NULL);
+	if (remove_start() == -1)
+		log_warn("cannot start the remove threads: removing inline");
 	if ((S.journal = journal_open(S.spooldir, err, sizeof(err))) == NULL) {
 		log_warn("journal: %s", err);
 		return -1;
@@ -166,13 +168,12 @@ commit_add(struct msg *m, uint32_t idx, uint8_t state, uint16_t attempts,
 		ev_timer_at(S.ev, &timer, ev_now(S.ev));
 }
 
-/* commit_msg_done - m is finished: unlink its file, forget it */
+/* commit_msg_done - m is finished: its file goes (remove.c), forget it */
 void
 commit_msg_done(struct msg *m)
 {
-	if (!m->gone && spool_remove(S.spool, m->id) == -1 &&
-	    errno != ENOENT)
-		log_warn_sys("%s: remove", m->id);
+	if (!m->gone)
+		remove_add(m->id);
 	msg_release(m);
 }
 

@@ -216,6 +216,8 @@ main(int argc, char *argv[])
 		if (ev_run_once(S.ev, -1) == -1 && errno != EINTR)
 			die_sys(EX_OSERR, "event loop");
 	shutdown_loop();
+	intake_stop();
+	remove_stop();
 	if (journal_close(S.journal, err, sizeof(err)) == -1)
 		die(EX_TEMPFAIL, "journal: %s", err);
 	log_info("stopped");

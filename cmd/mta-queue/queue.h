@@ -248,9 +248,15 @@ void	journal_outcome_write(const char *, const struct msg *,
 	    const struct envelope *, size_t, const struct rcpt *, int,
 	    const char *, const char *, const struct session *);
 
+/* remove.c */
+int	remove_start(void);
+void	remove_add(const char *);
+void	remove_stop(void);
+
 /* intake.c */
 int	intake_start(void);
 int	intake_load_queue(void);
 void	intake_scan(void);
+void	intake_stop(void);
 
 #endif
