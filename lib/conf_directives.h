@@ -48,7 +48,7 @@ CONF_DIRECTIVE(CONF_DOMAIN_MACRO, "domain-macro", CONF_T_MACRO, G, NULL,
 /* Identity and paths. */
 CONF_DIRECTIVE(CONF_HOST_NAME, "host-name", CONF_T_HOST, G | V, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_POSTMASTER, "postmaster", CONF_T_EMAIL, G | V, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_SPOOL, "spool", CONF_T_PATH, G, MTA_SPOOLDIR, true,
     NULL)
 CONF_DIRECTIVE(CONF_DELIVERY_QUEUE, "delivery-queue", CONF_T_PATH, G, NULL,
@@ -233,9 +233,9 @@ CONF_DIRECTIVE(CONF_REMOVE_HEADER, "remove-header", CONF_T_WORDS, S | D, NULL,
 CONF_DIRECTIVE(CONF_VERP_DEFAULT, "verp-default", CONF_T_BOOL, S, "no", false,
     NULL)
 CONF_DIRECTIVE(CONF_SUPPRESS_LOCAL_DSN, "suppress-local-dsn", CONF_T_BOOL, S,
-    "no", false, NULL)
+    "no", true, NULL)
 CONF_DIRECTIVE(CONF_DSN_RETURN_DEFAULT, "dsn-return-default", CONF_T_ENUM, S,
-    "system", false, "headers|full|system")
+    "system", true, "headers|full|system")
 CONF_DIRECTIVE(CONF_REJECT_INVALID_VIRTUAL_MTA, "reject-invalid-virtual-mta",
     CONF_T_BOOL, S, "yes", false, NULL)
 CONF_DIRECTIVE(CONF_ALLOW_EMPTY_X_VIRTUAL_MTA, "allow-empty-x-virtual-mta",
@@ -673,13 +673,13 @@ CONF_DIRECTIVE(CONF_BOUNCE_CATEGORY_LOG, "bounce-category-log", CONF_T_PATH,
 CONF_DIRECTIVE(CONF_PERMANENT_BOUNCE_AFTER, "permanent-bounce-after",
     CONF_T_INTERVAL_NEVER, G, "never", false, NULL)
 CONF_DIRECTIVE(CONF_DELIVER_LOCAL_DSN, "deliver-local-dsn", CONF_T_BOOL, D,
-    "yes", false, NULL)
+    "yes", true, NULL)
 CONF_DIRECTIVE(CONF_DSN_FORMAT, "dsn-format", CONF_T_ENUM, D, "rfc3464",
-    false, "rfc3464|text|standard|plain-text")
+    true, "rfc3464|text|standard|plain-text")
 CONF_DIRECTIVE(CONF_NOTIFY_OF_DELAY_EVERY, "notify-of-delay-every",
     CONF_T_INTERVAL_NEVER, D, "4h", false, NULL)
 CONF_DIRECTIVE(CONF_CUSTOM_DSN_FROM_HEADER, "custom-dsn-from-header",
-    CONF_T_TEXT, G, NULL, false, NULL)
+    CONF_T_TEXT, G, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_MATCH, "match", CONF_T_WORDS, BA, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_ACTION, "action", CONF_T_ENUM, BA, NULL, false,
     "suppress|retry|bounce")

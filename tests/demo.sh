@@ -54,6 +54,9 @@ spool $run/spool
     retry-after 10s
 </domain>
 CONF
+# The bounce categories, where an installed instance has them: next to
+# its config.
+cp "$top/etc/bounce-categories" "$run/"
 ctl="$top/cmd/mta-ctl/mta-ctl -C $run/mta.conf"
 inject="$top/cmd/mta-inject/mta-inject -C $run/mta.conf"
 

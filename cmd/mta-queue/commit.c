@@ -66,7 +66,7 @@ static const char *
 action_of(const char *type)
 {
 	if (strcmp(type, "delivered") == 0)
-		return "delivered";
+		return "relayed";	/* RFC 3464: handed to the next MTA */
 	if (strcmp(type, "deferred") == 0)
 		return "delayed";
 	return "failed";
@@ -133,6 +133,8 @@ journal_outcome_write(const char *type, const struct msg *m,
 	else
 		(void)snprintf(diag, sizeof(diag), "x-mta;%s", text);
 	o.dsn_diag = diag;
+	if (strcmp(type, "failed") == 0 || strcmp(type, "expired") == 0)
+		o.bounce_cat = bounce_category(type, code, o.dsn_status, text);
 	if (journal_write(S.journal, &o) == -1)
 		die_sys(EX_TEMPFAIL, "journal: write");
 	if (S.verbose)
@@ -202,6 +204,7 @@ commit_flush(void)
 	ev_timer_stop(S.ev, &timer);
 	if (nbatch == 0)
 		return;
+	bounce_flush();		/* DSNs durable before the failures are */
 	if (journal_sync(S.journal, err, sizeof(err)) == -1)
 		die(EX_TEMPFAIL, "journal: %s", err);
 	for (size_t i = 0; i < nbatch; i++) {
@@ -266,7 +269,7 @@ replay_rec(const struct proto_rec *rec, void *arg)
 		state = ENVELOPE_EXPIRED;
 	else
 		return 0;
-	if ((id = proto_get(rec, "id")) == NULL || (m = msg_find(id)) ==
+	if ((id = proto_get(rec, "id")) == NULL || (m = msg_byid(id)) ==
 	    NULL || proto_get_num(rec, "n", 0, (long long)m->nrcpt - 1,
 	    &n) == -1)
 		return 0;

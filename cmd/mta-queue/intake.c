@@ -106,7 +106,7 @@ load(const char *id)
 {
 	struct item *it;
 
-	if (msg_find(id) != NULL || (it = read_item(id)) == NULL)
+	if (msg_byid(id) != NULL || (it = read_item(id)) == NULL)
 		return;
 	(void)msg_add(&it->e, it->off);
 	envelope_free(&it->e);

@@ -69,6 +69,8 @@ admin_reload(char *err, size_t errlen)
 		return -1;
 	}
 	S.conf = c;
+	if (bounce_setup(err, errlen) == -1)
+		log_warn("reload: %s", err);
 	queue_resettle();
 	conf_free(old);
 	log_info("reload: %s", S.confpath);
@@ -197,6 +199,8 @@ main(int argc, char *argv[])
 	    ev_signal_add(S.ev, SIGCHLD, on_chld, NULL) == -1)
 		die_sys(EX_OSERR, "signals");
 	sched_init();
+	if (bounce_setup(err, sizeof(err)) == -1)
+		die(EX_CONFIG, "%s", err);
 	if (commit_init() == -1)
 		die(EX_TEMPFAIL, "cannot open the journal");
 	if (intake_load_queue() == -1 || commit_replay() == -1)

@@ -181,7 +181,7 @@ extern struct sched S;
 
 /* sched.c */
 void	sched_init(void);
-struct msg *msg_find(const char *);
+struct msg *msg_byid(const char *);
 int	msg_add(const struct envelope *, size_t);
 void	msg_release(struct msg *);
 int	msg_read(struct msg *, struct envelope *, char *, size_t);
@@ -238,6 +238,11 @@ const char *pool_pick(const char *, const char **);
 int64_t	global_total(void);
 
 /* commit.c */
+int	bounce_setup(char *, size_t);
+const char *bounce_category(const char *, int, const char *, const char *);
+void	bounce_note(struct msg *, size_t, bool, int, const char *,
+	    const char *, const struct session *);
+void	bounce_flush(void);
 int	commit_init(void);
 void	commit_add(struct msg *, uint32_t, uint8_t, uint16_t, uint32_t,
 	    uint32_t, size_t);

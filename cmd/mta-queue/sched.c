@@ -70,9 +70,9 @@ ids_grow(void)
 	nids = size;
 }
 
-/* msg_find - the message with queue id id, or NULL */
+/* msg_byid - the message with queue id id, or NULL */
 struct msg *
-msg_find(const char *id)
+msg_byid(const char *id)
 {
 	struct msg *m;
 
@@ -282,7 +282,7 @@ msg_add(const struct envelope *e, size_t body_off)
 	struct rcpt *r;
 	time_t now = time(NULL);
 
-	if (msg_find(id) != NULL)
+	if (msg_byid(id) != NULL)
 		return 0;	/* already known: a rescan raced a take */
 	if ((m = calloc(1, sizeof(*m) + e->nrcpt * sizeof(struct rcpt))) ==
 	    NULL)
@@ -404,6 +404,9 @@ rcpt_finalize(struct rcpt *r, const struct envelope *e, int state,
 	journal_outcome_write(type, m, e, i, r, code, dsn, text, s);
 	commit_add(m, (uint32_t)i, r->state, r->attempts, r->next_at,
 	    r->first, e != NULL ? e->rcpt[i].off : 0);
+	if (state == ENVELOPE_FAILED || state == ENVELOPE_EXPIRED)
+		bounce_note(m, i, state == ENVELOPE_EXPIRED, code, dsn, text,
+		    s);
 	r->where = R_FINAL;
 	m->pending--;
 	S.nrcpts--;

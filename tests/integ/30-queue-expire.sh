@@ -41,7 +41,12 @@ for q in hang paused; do
 done
 eq "hang.test: a connection" "$(mx_stat 25330 connections)" 1
 eq "paused.test: no connection" "$(mx_stat 25331 connections)" 0
-eq "nothing delivered" "$(jcount delivered)" 0
+eq "nothing delivered but the DSNs" \
+    "$(cat "$QS"/log/* | grep '^delivered ' | grep -vc 'rcpt=s@src.test')" 0
+wait_until '[ "$(mx_stat $DSN_PORT messages)" = 2 ]' 10
+eq "a DSN for each expired message" "$(mx_stat $DSN_PORT messages)" 2
+eq "expired: DSN status 4.4.7" \
+    "$(cat "$T"/dsn/* | grep -c '^Status: 4.4.7')" 2
 qstop
 eq "SIGTERM: exit" "$QRC" 0
 finish

@@ -85,6 +85,17 @@ eq "5xx: dsn-status" "$(jfield failed dsn-status)" 5.1.1
 eq "5xx: dsn-diag" "$(jfield failed dsn-diag)" \
     "smtp;550%205.1.1%20no%20such%20user"
 eq "5xx: dsn-action" "$(jfield failed dsn-action)" failed
+eq "5xx: bounce category" "$(jfield failed bounce-cat)" bad-mailbox
+# ... and a DSN to the sender, from the null sender, about x@bad.test
+wait_until '[ "$(mx_stat $DSN_PORT messages)" = 1 ]' 10 || fail "5xx: no DSN"
+eq "5xx: DSN from <>" "$(mx_stat $DSN_PORT "message_log[0]['from']")" '<>'
+eq "5xx: DSN to the sender" "$(mx_stat $DSN_PORT "message_log[0]['rcpts']")" \
+    '["s@src.test"]'
+dsnf=$(find "$T/dsn" -type f | head -n 1)
+match "5xx: DSN is a delivery-status report" "$(grep -c \
+    -e '^Content-Type: multipart/report; report-type=delivery-status' \
+    -e '^Final-Recipient: rfc822; *x@bad.test' -e '^Action: failed' \
+    -e '^Status: 5.1.1' "$dsnf")" 4
 eq "5xx: one RCPT" "$(mx_stat 25306 "commands['RCPT']")" 1
 
 # SIGHUP: the new config applies (sink.test paused); a broken one is

@@ -13,6 +13,7 @@ DNS=25820
 P=25821
 
 qinit <<EOF2
+# src.test: its MX comes from DNS, the DSNs go there too
 host-name mta.example.test
 name-server 127.0.0.1:$DNS
 dns-timeout 5s
@@ -66,16 +67,20 @@ eq "multi.test: journal mx" \
 eq "greet.test: the first MX took nothing" \
     "$(mx_stat "$T/greet1.json" messages)" 0
 eq "greet.test: the second MX got them" "$(mx_stat "$T/greet2.json" messages)" 2
-eq "source addresses seen by the MX" "$(mx_stat "$T/src.json" peers)" \
+eq "source addresses seen by the MX" "$(mx_stat "$T/src.json" \
+    "sorted(m['peer'] for m in message_log if m['from'] != '<>')")" \
     '["127.0.0.2", "127.0.0.3"]'
 eq "the vmta's host name in EHLO" \
-    "$(mx_stat "$T/src.json" "sorted(m['helo'] for m in message_log)")" \
+    "$(mx_stat "$T/src.json" "sorted(m['helo'] for m in message_log if m['from'] != '<>')")" \
     '["v2.mta.example.test", "v3.mta.example.test"]'
+eq "DSNs to the sender for the two failures" \
+    "$(mx_stat "$T/src.json" "sorted(m['rcpts'][0] for m in message_log if m['from'] == '<>')")" \
+    '["s@src.test", "s@src.test"]'
 eq "null MX: failed 5.1.10" \
     "$(cat "$QS"/log/* | grep '^failed ' | grep 'rcpt=e@nullmx.test' |
     tr ' ' '\n' | sed -n 's/^dsn-status=//p')" 5.1.10
 eq "no such domain: failed 5.1.2" \
     "$(cat "$QS"/log/* | grep '^failed ' | grep 'rcpt=f@nx.test' |
     tr ' ' '\n' | sed -n 's/^dsn-status=//p')" 5.1.2
-eq "deliveries in the journal" "$(jcount delivered)" 7
+eq "deliveries in the journal (7 and 2 DSNs)" "$(jcount delivered)" 9
 finish

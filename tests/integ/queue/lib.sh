@@ -22,8 +22,23 @@ QS=$QD/spool
 QLOG=$T/queue.log
 QPID=
 
+# The senders of the tests are at src.test: unless the config routes
+# src.test itself, the DSNs of failed recipients go to an MX of their
+# own on 127.0.0.1:$DSN_PORT (messages kept in $T/dsn, stats in
+# $T/mx-$DSN_PORT.json), so no test ever asks the system's DNS.
+DSN_PORT=${DSN_PORT:-25398}
+
 qinit() {
-	newspool "$QD"
+	cat >"$T/qinit.conf"
+	if ! grep -q 'src\.test' "$T/qinit.conf"; then
+		printf '<domain src.test>\n\tsmtp-hosts [127.0.0.1]:%s\n</domain>\n' \
+		    "$DSN_PORT" >>"$T/qinit.conf"
+		mkdir -p "$T/dsn"
+		start_mx "127.0.0.1:$DSN_PORT" --mbox "$T/dsn" || exit 1
+	fi
+	newspool "$QD" <"$T/qinit.conf"
+	# the bounce categories, as installed next to the config
+	cp "$TOP/etc/bounce-categories" "$QD/"
 }
 
 qstart() {

@@ -1,0 +1,180 @@
+/*
+ * bounce - what becomes of a failure besides its journal record: its
+ * bounce category (lib/bouncecat) and the delivery status notification
+ * to the sender (lib/dsn).
+ *
+ * A failed or expired recipient is noted as it is finalized; at the next
+ * commit flush, before the journal sync that makes the failure final,
+ * each message's notes become one DSN committed to the spool.  So a
+ * crash may repeat a DSN but never lose one, and the original is still
+ * in queue/ when the DSN quotes it.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bouncecat.h"
+#include "dsn.h"
+#include "log.h"
+#include "queue.h"
+
+#ifndef MTA_SYSCONFDIR
+#define MTA_SYSCONFDIR	"/etc/mta"
+#endif
+
+struct note {
+	struct msg	*m;
+	size_t		 idx;
+	bool		 expired;
+	time_t		 when;
+	char		 status[16];
+	char		 mx[256];
+	char		 diag[DSN_TEXTMAX];
+};
+
+static struct bouncecat *cats;
+static struct submit dsnsub;
+static bool dsn_ready;
+static struct note *notes;
+static size_t nnotes, capnotes;
+
+/*
+ * The rules file: next to the config, else in MTA_SYSCONFDIR; without
+ * one, only the config's <bounce-category-patterns> classify.
+ */
+static const char *
+rules_path(char *buf, size_t size)
+{
+	char conf[PATH_MAX];
+
+	(void)strlcpy(conf, S.confpath, sizeof(conf));
+	(void)snprintf(buf, size, "%s/%s", dirname(conf), BOUNCECAT_FILE);
+	if (access(buf, R_OK) == 0)
+		return buf;
+	(void)snprintf(buf, size, "%s/%s", MTA_SYSCONFDIR, BOUNCECAT_FILE);
+	if (access(buf, R_OK) == 0)
+		return buf;
+	return NULL;
+}
+
+/* bounce_setup - load the categories and the DSN settings of S.conf */
+int
+bounce_setup(char *err, size_t errlen)
+{
+	struct bouncecat *bc;
+	char path[PATH_MAX];
+	const char *p = rules_path(path, sizeof(path));
+
+	if (p == NULL) {
+		log_warn("no %s next to %s or in %s: bounce categories from "
+		    "the config only", BOUNCECAT_FILE, S.confpath,
+		    MTA_SYSCONFDIR);
+		p = "/dev/null";
+	}
+	/* The DSN settings follow S.conf whatever the rules file says. */
+	dsn_ready = dsn_submit_init(&dsnsub, S.conf, S.spool) == 0;
+	if (!dsn_ready) {
+		(void)snprintf(err, errlen, "DSN settings: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if ((bc = bouncecat_load(p, S.conf, err, errlen)) == NULL)
+		return -1;		/* the old categories stay */
+	bouncecat_free(cats);
+	cats = bc;
+	return 0;
+}
+
+/* bounce_category - the category of a failure, for the journal */
+const char *
+bounce_category(const char *type, int code, const char *dsn,
+    const char *text)
+{
+	if (strcmp(type, "expired") == 0)
+		return "message-expired";
+	return bouncecat_classify(cats, code, dsn, text);
+}
+
+/* bounce_note - recipient idx of m failed (or expired): a DSN is due */
+void
+bounce_note(struct msg *m, size_t idx, bool expired, int code,
+    const char *dsn, const char *text, const struct session *s)
+{
+	struct note *n;
+	size_t cap;
+
+	if (nnotes == capnotes) {
+		cap = capnotes == 0 ? 64 : capnotes * 2;
+		if ((n = reallocarray(notes, cap, sizeof(*n))) == NULL) {
+			log_warn("%s: no memory for its DSN", m->id);
+			return;
+		}
+		notes = n;
+		capnotes = cap;
+	}
+	n = &notes[nnotes++];
+	memset(n, 0, sizeof(*n));
+	n->m = m;
+	n->idx = idx;
+	n->expired = expired;
+	n->when = time(NULL);
+	(void)strlcpy(n->status, dsn != NULL && *dsn != '\0' ? dsn :
+	    expired ? "4.4.7" : "5.0.0", sizeof(n->status));
+	if (s != NULL && s->mx != NULL)
+		(void)strlcpy(n->mx, s->mx, sizeof(n->mx));
+	if (code != 0)
+		(void)snprintf(n->diag, sizeof(n->diag), "%d %s", code,
+		    text != NULL ? text : "");
+	else
+		(void)strlcpy(n->diag, text != NULL ? text : "",
+		    sizeof(n->diag));
+}
+
+/* One DSN for the notes of message m (notes[from...] and later ones). */
+static void
+submit_one(size_t from)
+{
+	struct dsn_rcpt r[64];
+	struct msg *m = notes[from].m;
+	char qid[SPOOL_QIDLEN + 1], err[512];
+	size_t n = 0;
+
+	for (size_t i = from; i < nnotes && n < 64; i++) {
+		struct note *x = &notes[i];
+
+		if (x->m != m)
+			continue;
+		memset(&r[n], 0, sizeof(r[n]));
+		r[n].idx = x->idx;
+		r[n].status = x->status;
+		r[n].remote_mta = x->mx[0] != '\0' ? x->mx : NULL;
+		r[n].diag = x->diag;
+		r[n].last_attempt = x->when;
+		r[n].expired = x->expired;
+		n++;
+		x->m = NULL;		/* done */
+	}
+	if (m->gone)			/* deleted by the operator: no DSN */
+		return;
+	if (dsn_submit(&dsnsub, m->id, r, n, DSN_FAILURE, qid, err,
+	    sizeof(err)) == -1)
+		log_warn("%s: DSN: %s", m->id, err);
+	else if (qid[0] != '\0')
+		log_info("%s: DSN %s to the sender (%zu recipient%s)", m->id,
+		    qid, n, n == 1 ? "" : "s");
+}
+
+/* bounce_flush - commit the DSNs noted since the last flush */
+void
+bounce_flush(void)
+{
+	for (size_t i = 0; i < nnotes; i++)
+		if (notes[i].m != NULL && dsn_ready)
+			submit_one(i);
+	nnotes = 0;
+}
