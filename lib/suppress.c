@@ -987,17 +987,40 @@ fresh_log(struct suppress *s, uint64_t gen)
 }
 
 /*
+ * cut_torn - a batch without its commit line was never acknowledged: put
+ * the log back to its committed part.  Through a new file, not in place:
+ * a reader knows new bytes by the size, and the cut log with the next
+ * batch appended can be the size it saw before the cut.  A new inode
+ * makes every reader read the log again.
+ */
+static int
+cut_torn(struct suppress *s, const char *path)
+{
+	struct buf b = BUF_INIT;
+	struct stat st;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == 0 && read_all(fd, 0, LOG_READMAX, &b) == 0) {
+		b.len = committed(b.p, b.len, true);
+		if ((off_t)b.len == st.st_size || (new_file(s, "log", &b) ==
+		    0 && fsync_dir(s->dir) == 0))
+			rc = 0;
+	}
+	buf_free(&b);
+	(void)close(fd);
+	return rc;
+}
+
+/*
  * open_log - the log for appending, under the lock: made anew when it is
- * missing, damaged or older than the snapshot; a torn last line cut off
+ * missing, damaged or older than the snapshot; a torn last batch cut off
  */
 static int
 open_log(struct suppress *s)
 {
-	struct buf b = BUF_INIT;
 	char path[4096];
-	struct stat st;
-	off_t cut;
-	int fd, save;
 
 	if (reload(s) == -1 || path_of(s, "log", path, sizeof(path)) == -1)
 		return -1;
@@ -1005,22 +1028,9 @@ open_log(struct suppress *s)
 		if (fresh_log(s, s->snapgen) == -1 || reload(s) == -1)
 			return -1;
 	}
-	if ((fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC)) == -1)
+	if (cut_torn(s, path) == -1)
 		return -1;
-	/* a batch without its commit line was never acknowledged: cut */
-	if (fstat(fd, &st) == -1 || read_all(fd, 0, LOG_READMAX, &b) == -1)
-		goto fail;
-	cut = (off_t)committed(b.p, b.len, true);
-	if (cut < st.st_size && ftruncate(fd, cut) == -1)
-		goto fail;
-	buf_free(&b);
-	return fd;
-fail:
-	save = errno;
-	buf_free(&b);
-	(void)close(fd);
-	errno = save;
-	return -1;
+	return open(path, O_RDWR | O_APPEND | O_CLOEXEC);
 }
 
 static int

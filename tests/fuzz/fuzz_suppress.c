@@ -191,7 +191,10 @@ fuzz_store(const uint8_t *p, size_t n)
 	CHECK(suppress_lookup(s, "@", &e) >= 0);
 	CHECK(suppress_walk(s, walk_one, &walked) == 0);
 	(void)suppress_count(s);
-	CHECK(suppress_add(s, &add, 1, err, sizeof(err)) == 0);
+	if (suppress_add(s, &add, 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "suppress_add: %s\n", err);
+		abort();
+	}
 	CHECK(suppress_lookup(s, "FUZZ@added.test", &e) == 1);
 	CHECK(suppress_compact(s, err, sizeof(err)) == 0);
 	CHECK(suppress_lookup(s, "fuzz@added.test", &e) == 1);

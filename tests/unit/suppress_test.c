@@ -1,9 +1,10 @@
 /*
  * suppress_test - the suppression list: keys, add/lookup/remove, a
  * second reader seeing changes without reopening, compaction, a torn
- * log batch, a log left over by a crash between the renames, damaged
- * lines, bulk adds, the <address-list> blocks of a source, soft bounces
- * and the CSV import reader.
+ * log batch (one as long as the next batch too), a log left over by a
+ * crash between the renames, damaged lines, bulk adds, the
+ * <address-list> blocks of a source, soft bounces and the CSV import
+ * reader.
  */
 #include <sys/stat.h>
 
@@ -267,6 +268,35 @@ TEST(torn_line)
 	suppress_close(r);
 	suppress_close(s);
 	buf_free(&b);
+	teardown();
+}
+
+/*
+ * A torn batch as long as the next one: cut off and appended again, the
+ * log is the size both readers saw, and still they must see the add.
+ */
+TEST(torn_same_size)
+{
+	const char *batch = "+\tb@x.test\tdefault\t1700000000\ttest\n.\n";
+	const char *torn = "+\tc@x.test\tdefault\t1700000000\ttest\n+\t";
+	struct suppress *s, *r;
+
+	CHECK_UINT(strlen(torn), strlen(batch));
+	setup();
+	CHECK((s = suppress_open(top, SUPPRESS_WRITE, err,
+	    sizeof(err))) != NULL);
+	CHECK_INT(add1(s, "a@x.test", "default"), 0);
+	put_file("suppress/log", torn, "a");
+	CHECK((r = suppress_open(top, 0, err, sizeof(err))) != NULL);
+	CHECK_STR(has(s, "c@x.test"), "");	/* both have seen the tear */
+	CHECK_STR(has(r, "c@x.test"), "");
+	CHECK_INT(add1(s, "b@x.test", "default"), 0);
+	CHECK_STR(has(s, "b@x.test"), "default");
+	CHECK_STR(has(r, "b@x.test"), "default");
+	CHECK_STR(has(r, "a@x.test"), "default");
+	CHECK_STR(has(r, "c@x.test"), "");
+	suppress_close(r);
+	suppress_close(s);
 	teardown();
 }
 
@@ -629,6 +659,7 @@ static const struct test_case tests[] = {
 	T(add_lookup_remove),
 	T(second_reader),
 	T(torn_line),
+	T(torn_same_size),
 	T(crash_between_renames),
 	T(snapshot_without_log),
 	T(damaged),
