@@ -116,6 +116,8 @@ static const struct field {
 	F("source-ip", F_STR, source_ip, false, false),
 	F("reported-domain", F_STR, reported_domain, false, false),
 	F("msgid", F_STR, msgid, false, false),
+	F("src-type", F_STR, src_type, false, false),
+	F("src-mta", F_STR, src_mta, false, false),
 #undef F
 };
 #define NFIELDS	(sizeof(fields) / sizeof(fields[0]))

@@ -59,6 +59,8 @@ struct journal_outcome {
 	const char *source_ip;	/* ARF Source-IP */
 	const char *reported_domain;
 	const char *msgid;	/* Message-ID of the original message */
+	const char *src_type;	/* how it came: "smtp", "pickup" */
+	const char *src_mta;	/* the submitting client's address */
 };
 
 struct journal;

@@ -105,6 +105,12 @@ journal_outcome_write(const char *type, const struct msg *m,
 		o.envid = e->envid.len > 0 ? e->envid.p : NULL;
 		o.ret = e->ret.len > 0 ? e->ret.p : NULL;
 		o.job = e->job.len > 0 ? e->job.p : NULL;
+		/* "smtp 192.0.2.9" from mta-smtpd, else mta-inject's */
+		if (e->source.len > 5 && strncmp(e->source.p, "smtp ", 5) == 0) {
+			o.src_type = "smtp";
+			o.src_mta = e->source.p + 5;
+		} else
+			o.src_type = "pickup";
 	}
 	o.vmta = m->vmta;
 	o.pool = m->pool;

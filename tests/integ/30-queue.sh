@@ -86,6 +86,7 @@ eq "5xx: dsn-diag" "$(jfield failed dsn-diag)" \
     "smtp;550%205.1.1%20no%20such%20user"
 eq "5xx: dsn-action" "$(jfield failed dsn-action)" failed
 eq "5xx: bounce category" "$(jfield failed bounce-cat)" bad-mailbox
+eq "5xx: src-type of an injected message" "$(jfield failed src-type)" pickup
 # ... and a DSN to the sender, from the null sender, about x@bad.test
 wait_until '[ "$(mx_stat $DSN_PORT messages)" = 1 ]' 10 || fail "5xx: no DSN"
 eq "5xx: DSN from <>" "$(mx_stat $DSN_PORT "message_log[0]['from']")" '<>'
