@@ -20,6 +20,7 @@
 
 #include <csv.h>
 
+#include "err.h"
 #include "acct.h"
 #include "buf.h"
 #include "journal.h"
@@ -146,18 +147,6 @@ static const struct {
 	{ "status", ACCT_RS },
 };
 
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static int
 type_byname(const char *s, size_t n)
 {
@@ -184,7 +173,7 @@ acct_types_parse(const char *s, unsigned *mask, char *err, size_t errlen)
 		n = strcspn(s, ", \t");
 		if (n > 0) {
 			if ((t = type_byname(s, n)) == -1) {
-				seterr(err, errlen, "unknown record type "
+				err_msg(err, errlen, "unknown record type "
 				    "\"%.*s\"", (int)n, s);
 				errno = EINVAL;
 				return -1;
@@ -195,7 +184,7 @@ acct_types_parse(const char *s, unsigned *mask, char *err, size_t errlen)
 		s += strspn(s, ", \t");
 	}
 	if (m == 0) {
-		seterr(err, errlen, "no record type");
+		err_msg(err, errlen, "no record type");
 		errno = EINVAL;
 		return -1;
 	}
@@ -331,7 +320,7 @@ acct_layout_fields(struct acct_layout *l, const char *spec, char *err,
 
 	n = strcspn(s, " \t");
 	if ((t = type_byname(s, n)) == -1) {
-		seterr(err, errlen, "record-fields: unknown record type "
+		err_msg(err, errlen, "record-fields: unknown record type "
 		    "\"%.*s\"", (int)n, s);
 		goto inval;
 	}
@@ -353,7 +342,7 @@ acct_layout_fields(struct acct_layout *l, const char *spec, char *err,
 					goto toomany;
 			}
 		} else if (n > 0 && make_col(&c, s + neg, n - neg) == -1) {
-			seterr(err, errlen, "record-fields: unknown field "
+			err_msg(err, errlen, "record-fields: unknown field "
 			    "\"%.*s\"", (int)n, s);
 			goto inval;
 		} else if (n > 0 && neg) {
@@ -371,7 +360,7 @@ acct_layout_fields(struct acct_layout *l, const char *spec, char *err,
 	l->tset[t] = true;
 	return 0;
 toomany:
-	seterr(err, errlen, "record-fields: more than %d fields",
+	err_msg(err, errlen, "record-fields: more than %d fields",
 	    ACCT_MAXCOLS - 2);
 inval:
 	errno = EINVAL;
@@ -616,7 +605,7 @@ acct_from_journal(const struct proto_rec *p, struct acct_rec *r, char *err,
 
 	memset(r, 0, sizeof(*r));
 	if ((t = acct_type_of_verb(p->verb)) == -1) {
-		seterr(err, errlen, "unknown verb %s", p->verb);
+		err_msg(err, errlen, "unknown verb %s", p->verb);
 		errno = EINVAL;
 		return -1;
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "bouncecat.h"
 #include "buf.h"
 #include "conf.h"
@@ -61,18 +62,6 @@ struct bouncecat {
 	size_t		 n, cap;
 	bool		 hard[NCATS];
 };
-
-static void
-setmsg(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* cat_index - the index of the category named by the n bytes at s, or -1 */
 static int
@@ -148,7 +137,7 @@ parse_line(struct bouncecat *bc, const char *p, size_t n, char *why,
 		while (p < end && *p != '/')
 			p += *p == '\\' && p + 1 < end ? 2 : 1;
 		if (p >= end) {
-			setmsg(why, whylen, "no closing / after the regular "
+			err_msg(why, whylen, "no closing / after the regular "
 			    "expression");
 			return -1;
 		}
@@ -163,7 +152,7 @@ parse_line(struct bouncecat *bc, const char *p, size_t n, char *why,
 		else if (p - w == 4 && memcmp(w, "soft", 4) == 0)
 			hard = 0;
 		else {
-			setmsg(why, whylen, "not a rule: \"%.*s\"",
+			err_msg(why, whylen, "not a rule: \"%.*s\"",
 			    (int)(p - w > 40 ? 40 : p - w), w);
 			return -1;
 		}
@@ -176,18 +165,18 @@ parse_line(struct bouncecat *bc, const char *p, size_t n, char *why,
 	while (p < end && *p != ' ' && *p != '\t')
 		p++;
 	if (p == w) {
-		setmsg(why, whylen, "missing bounce category");
+		err_msg(why, whylen, "missing bounce category");
 		return -1;
 	}
 	if ((cat = cat_index(w, (size_t)(p - w))) == -1) {
-		setmsg(why, whylen, "unknown bounce category \"%.*s\"",
+		err_msg(why, whylen, "unknown bounce category \"%.*s\"",
 		    (int)(p - w > 40 ? 40 : p - w), w);
 		return -1;
 	}
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	if (p < end) {
-		setmsg(why, whylen, "text after the bounce category");
+		err_msg(why, whylen, "text after the bounce category");
 		return -1;
 	}
 	if (hard != -1) {
@@ -197,7 +186,7 @@ parse_line(struct bouncecat *bc, const char *p, size_t n, char *why,
 	if ((rx = rx_compile(re, relen, RX_CASELESS, why, whylen)) == NULL)
 		return -1;
 	if (add_rule(bc, rx, (size_t)cat) == -1) {
-		setmsg(why, whylen, "%s", strerror(errno));
+		err_msg(why, whylen, "%s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -228,7 +217,7 @@ parse_text(struct bouncecat *bc, const char *text, size_t len,
 			n--;
 		if (n > 0 && *p != '#' && parse_line(bc, p, n, why,
 		    sizeof(why)) == -1) {
-			setmsg(err, errlen, "%s:%lu: %s", name, line, why);
+			err_msg(err, errlen, "%s:%lu: %s", name, line, why);
 			errno = EINVAL;
 			return -1;
 		}
@@ -248,7 +237,7 @@ bouncecat_parse(const char *text, size_t len, const char *name, char *err,
 	struct bouncecat *bc;
 
 	if ((bc = bc_new()) == NULL) {
-		setmsg(err, errlen, "%s: %s", name, strerror(errno));
+		err_msg(err, errlen, "%s: %s", name, strerror(errno));
 		return NULL;
 	}
 	if (parse_text(bc, text, len, name, err, errlen) == -1) {
@@ -284,13 +273,13 @@ add_conf_rules(struct bouncecat *bc, const struct conf *conf, char *err,
 			    strlen(r->category))) == -1 ||
 			    (rx = rx_compile(pat, strlen(pat), RX_CASELESS,
 			    why, sizeof(why))) == NULL) {
-				setmsg(err, errlen, "%s:%d: bad bounce "
+				err_msg(err, errlen, "%s:%d: bad bounce "
 				    "category pattern", d->file, d->line);
 				errno = EINVAL;
 				return -1;
 			}
 			if (add_rule(bc, rx, (size_t)cat) == -1) {
-				setmsg(err, errlen, "%s:%d: %s", d->file,
+				err_msg(err, errlen, "%s:%d: %s", d->file,
 				    d->line, strerror(errno));
 				return -1;
 			}
@@ -308,14 +297,14 @@ read_file(const char *path, struct buf *b, char *err, size_t errlen)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		setmsg(err, errlen, "%s: %s", path, strerror(errno));
+		err_msg(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	for (;;) {
 		if ((r = read(fd, chunk, sizeof(chunk))) == -1) {
 			if (errno == EINTR)
 				continue;
-			setmsg(err, errlen, "%s: read: %s", path,
+			err_msg(err, errlen, "%s: read: %s", path,
 			    strerror(errno));
 			goto fail;
 		}
@@ -323,12 +312,12 @@ read_file(const char *path, struct buf *b, char *err, size_t errlen)
 			break;
 		if (b->len + (size_t)r > FILE_MAX) {
 			errno = EFBIG;
-			setmsg(err, errlen, "%s: longer than %d bytes", path,
+			err_msg(err, errlen, "%s: longer than %d bytes", path,
 			    FILE_MAX);
 			goto fail;
 		}
 		if (buf_append(b, chunk, (size_t)r) == -1) {
-			setmsg(err, errlen, "%s: %s", path, strerror(errno));
+			err_msg(err, errlen, "%s: %s", path, strerror(errno));
 			goto fail;
 		}
 	}
@@ -356,7 +345,7 @@ bouncecat_load(const char *path, const struct conf *conf, char *err,
 	if (path == NULL)
 		path = MTA_SYSCONFDIR "/" BOUNCECAT_FILE;
 	if ((bc = bc_new()) == NULL) {
-		setmsg(err, errlen, "bounce categories: %s", strerror(errno));
+		err_msg(err, errlen, "bounce categories: %s", strerror(errno));
 		return NULL;
 	}
 	if (conf != NULL && add_conf_rules(bc, conf, err, errlen) == -1)

@@ -29,6 +29,7 @@
 
 #include <openssl/evp.h>
 
+#include "err.h"
 #include "bouncecat.h"
 #include "buf.h"
 #include "inbound.h"
@@ -49,18 +50,6 @@ struct scan {
 	char		*err;
 	size_t		 errlen;
 };
-
-static void
-setmsg(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* mem_find - the first place of the nlen bytes k in the n bytes at p */
 static const char *
@@ -454,14 +443,14 @@ walk(struct scan *s, const char *p, size_t n, int depth)
 	int rc = 0;
 
 	if (++s->nparts > INBOUND_MAXPARTS) {
-		setmsg(s->err, s->errlen, "more than %d MIME parts",
+		err_msg(s->err, s->errlen, "more than %d MIME parts",
 		    INBOUND_MAXPARTS);
 		errno = E2BIG;
 		return -1;
 	}
 	split(p, n, &hlen, &body, &blen);
 	if (hlen > INBOUND_MAXHEADER) {
-		setmsg(s->err, s->errlen, "a header section longer than %d "
+		err_msg(s->err, s->errlen, "a header section longer than %d "
 		    "bytes", INBOUND_MAXHEADER);
 		errno = E2BIG;
 		return -1;
@@ -471,7 +460,7 @@ walk(struct scan *s, const char *p, size_t n, int depth)
 		media_type(&v, type, sizeof(type));
 	if (strncmp(type, "multipart/", 10) == 0) {
 		if (depth >= INBOUND_MAXDEPTH) {
-			setmsg(s->err, s->errlen, "MIME parts nested deeper "
+			err_msg(s->err, s->errlen, "MIME parts nested deeper "
 			    "than %d", INBOUND_MAXDEPTH);
 			errno = E2BIG;
 			rc = -1;
@@ -519,7 +508,7 @@ walk(struct scan *s, const char *p, size_t n, int depth)
 		rc = decode(p, hlen, body, blen, &s->text);
 	buf_free(&v);
 	if (rc == -1 && errno == ENOMEM)
-		setmsg(s->err, s->errlen, "out of memory");
+		err_msg(s->err, s->errlen, "out of memory");
 	return rc;
 }
 
@@ -1668,13 +1657,13 @@ inbound_parse(struct inbound *in, const char *p, size_t n,
 	s.err = err;
 	s.errlen = errlen;
 	if (n > INBOUND_MAXSIZE) {
-		setmsg(err, errlen, "message longer than %d bytes",
+		err_msg(err, errlen, "message longer than %d bytes",
 		    INBOUND_MAXSIZE);
 		errno = EFBIG;
 		return -1;
 	}
 	if (normalize(p, n, &m) == -1) {
-		setmsg(err, errlen, "out of memory");
+		err_msg(err, errlen, "out of memory");
 		return -1;
 	}
 	/* an mbox "From " line before the header */
@@ -1687,7 +1676,7 @@ inbound_parse(struct inbound *in, const char *p, size_t n,
 	mlen = m.len - (size_t)(start - m.p);
 	split(start, mlen, &hlen, &body, &blen);
 	if (hlen == 0) {
-		setmsg(err, errlen, "not a message: no header");
+		err_msg(err, errlen, "not a message: no header");
 		errno = EINVAL;
 		goto done;
 	}
@@ -1695,7 +1684,7 @@ inbound_parse(struct inbound *in, const char *p, size_t n,
 		goto done;
 	if (read_report(in, &s, start, hlen, body, blen, bc) == -1) {
 		if (errno == ENOMEM)
-			setmsg(err, errlen, "out of memory");
+			err_msg(err, errlen, "out of memory");
 		goto done;
 	}
 	rc = 0;

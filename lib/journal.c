@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "buf.h"
 #include "journal.h"
 #include "proto.h"
@@ -132,45 +133,6 @@ static const struct {
 	{ "bounced", V_BOUNCED }, { "complaint", V_COMPLAINT }
 };
 
-static void seterr(char *, size_t, const char *, ...) PRINTFLIKE(3, 4);
-static void setmsg(char *, size_t, const char *, ...) PRINTFLIKE(3, 4);
-
-/* vset - format into err, then ": strerror(errno)" if sys; keeps errno */
-static void
-vset(char *err, size_t errlen, int sys, const char *fmt, va_list ap)
-{
-	int save = errno, n;
-
-	if (err == NULL || errlen == 0)
-		return;
-	n = vsnprintf(err, errlen, fmt, ap);
-	if (sys && n >= 0 && (size_t)n < errlen)
-		(void)snprintf(err + n, errlen - (size_t)n, ": %s",
-		    strerror(save));
-	errno = save;
-}
-
-/* seterr - "what: strerror(errno)" into err */
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset(err, errlen, 1, fmt, ap);
-	va_end(ap);
-}
-
-/* setmsg - "what" into err */
-static void
-setmsg(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset(err, errlen, 0, fmt, ap);
-	va_end(ap);
-}
 
 /* verb_kind - the kind of the verb v, or 0 if it is not one */
 static unsigned
@@ -516,7 +478,7 @@ journal_read_outcome(const struct proto_rec *r, struct journal_outcome *o,
 
 	memset(o, 0, sizeof(*o));
 	if ((kind = verb_kind(r->verb)) == 0) {
-		setmsg(err, errlen, "unknown verb \"%s\"", r->verb);
+		err_msg(err, errlen, "unknown verb \"%s\"", r->verb);
 		goto fail;
 	}
 	o->type = r->verb;
@@ -535,7 +497,7 @@ journal_read_outcome(const struct proto_rec *r, struct journal_outcome *o,
 			continue;
 		seen |= 1ULL << i;
 		if (read_field(&fields[i], r->kv[k].val, o) == -1) {
-			setmsg(err, errlen, "bad %s", fields[i].key);
+			err_msg(err, errlen, "bad %s", fields[i].key);
 			goto fail;
 		}
 	}
@@ -545,7 +507,7 @@ journal_read_outcome(const struct proto_rec *r, struct journal_outcome *o,
 		if ((seen & (1ULL << i)) == 0 || (fields[i].kind == F_STR &&
 		    **(const char *const *)((const char *)o + fields[i].off) ==
 		    '\0')) {
-			setmsg(err, errlen, "no %s", fields[i].key);
+			err_msg(err, errlen, "no %s", fields[i].key);
 			goto fail;
 		}
 	}
@@ -662,22 +624,22 @@ seal(struct journal *j, int fd, const char *name, off_t off, char *err,
 
 	if (off == 0) {
 		if (unlinkat(j->dirfd, name, 0) == -1 && errno != ENOENT) {
-			seterr(err, errlen, "%s/%s: unlink", j->logdir, name);
+			err_sys(err, errlen, "%s/%s: unlink", j->logdir, name);
 			return -1;
 		}
 		return 0;
 	}
 	if (sealed_name(name, to, sizeof(to)) == -1) {
 		errno = ENAMETOOLONG;
-		seterr(err, errlen, "%s/%s", j->logdir, name);
+		err_sys(err, errlen, "%s/%s", j->logdir, name);
 		return -1;
 	}
 	if (fchmod(fd, SEALED_MODE) == -1) {
-		seterr(err, errlen, "%s/%s: chmod", j->logdir, name);
+		err_sys(err, errlen, "%s/%s: chmod", j->logdir, name);
 		return -1;
 	}
 	if (renameat(j->dirfd, name, j->dirfd, to) == -1) {
-		seterr(err, errlen, "%s/%s: rename", j->logdir, name);
+		err_sys(err, errlen, "%s/%s: rename", j->logdir, name);
 		return -1;
 	}
 	return 0;
@@ -732,21 +694,21 @@ seal_dead(struct journal *j, const char *name, char *err, size_t errlen)
 	    -1) {
 		if (errno == ENOENT)
 			return 0;
-		seterr(err, errlen, "%s/%s", j->logdir, name);
+		err_sys(err, errlen, "%s/%s", j->logdir, name);
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK && is_aux(name))
 			rc = 0;
 		else if (errno == EWOULDBLOCK)
-			setmsg(err, errlen, "%s/%s: a writer has it open",
+			err_msg(err, errlen, "%s/%s: a writer has it open",
 			    j->logdir, name);
 		else
-			seterr(err, errlen, "%s/%s: lock", j->logdir, name);
+			err_sys(err, errlen, "%s/%s: lock", j->logdir, name);
 		goto done;
 	}
 	if (fstat(fd, &st) == -1) {
-		seterr(err, errlen, "%s/%s: read", j->logdir, name);
+		err_sys(err, errlen, "%s/%s: read", j->logdir, name);
 		goto done;
 	}
 	/* someone else sealed it while we waited for the lock */
@@ -756,12 +718,12 @@ seal_dead(struct journal *j, const char *name, char *err, size_t errlen)
 		goto done;
 	}
 	if ((keep = last_lf(fd, st.st_size)) == -1) {
-		seterr(err, errlen, "%s/%s: read", j->logdir, name);
+		err_sys(err, errlen, "%s/%s: read", j->logdir, name);
 		goto done;
 	}
 	if (keep != st.st_size && (ftruncate(fd, keep) == -1 ||
 	    fdatasync(fd) == -1)) {
-		seterr(err, errlen, "%s/%s: truncate", j->logdir, name);
+		err_sys(err, errlen, "%s/%s: truncate", j->logdir, name);
 		goto done;
 	}
 	rc = seal(j, fd, name, keep, err, errlen);
@@ -789,7 +751,7 @@ new_aux_segment(struct journal *j, char *err, size_t errlen)
 	    O_NOFOLLOW, SEG_MODE);
 	if (j->fd == -1 || fchmod(j->fd, SEG_MODE) == -1 ||
 	    flock(j->fd, LOCK_EX) == -1) {
-		seterr(err, errlen, "%s/%s: create", j->logdir, tmp);
+		err_sys(err, errlen, "%s/%s: create", j->logdir, tmp);
 		goto done;
 	}
 	for (int tries = 0; tries < 10; tries++) {
@@ -797,7 +759,7 @@ new_aux_segment(struct journal *j, char *err, size_t errlen)
 			us = j->last_us + 1;
 		if (segment_name(j->name, sizeof(j->name), us, j->aux) == -1) {
 			errno = ERANGE;
-			seterr(err, errlen, "%s: segment name", j->logdir);
+			err_sys(err, errlen, "%s: segment name", j->logdir);
 			goto done;
 		}
 		j->last_us = us;
@@ -806,11 +768,11 @@ new_aux_segment(struct journal *j, char *err, size_t errlen)
 			break;
 	}
 	if (rc == -1) {
-		seterr(err, errlen, "%s/%s: link", j->logdir, j->name);
+		err_sys(err, errlen, "%s/%s: link", j->logdir, j->name);
 		goto done;
 	}
 	if (unlinkat(j->dirfd, tmp, 0) == -1 || fsync(j->dirfd) == -1) {
-		seterr(err, errlen, "%s/%s", j->logdir, j->name);
+		err_sys(err, errlen, "%s/%s", j->logdir, j->name);
 		(void)unlinkat(j->dirfd, j->name, 0);
 		rc = -1;
 		goto done;
@@ -842,7 +804,7 @@ new_segment(struct journal *j, char *err, size_t errlen)
 			us = j->last_us + 1;
 		if (segment_name(j->name, sizeof(j->name), us, j->aux) == -1) {
 			errno = ERANGE;
-			seterr(err, errlen, "%s: segment name", j->logdir);
+			err_sys(err, errlen, "%s: segment name", j->logdir);
 			return -1;
 		}
 		j->fd = openat(j->dirfd, j->name, O_WRONLY | O_CREAT | O_EXCL |
@@ -852,7 +814,7 @@ new_segment(struct journal *j, char *err, size_t errlen)
 		j->last_us = us;
 	}
 	if (j->fd == -1) {
-		seterr(err, errlen, "%s/%s: create", j->logdir, j->name);
+		err_sys(err, errlen, "%s/%s: create", j->logdir, j->name);
 		return -1;
 	}
 	j->last_us = us;
@@ -860,7 +822,7 @@ new_segment(struct journal *j, char *err, size_t errlen)
 	/* the lock is only a sign for readers: log/ is locked already */
 	if (fchmod(j->fd, SEG_MODE) == -1 || flock(j->fd, LOCK_EX) == -1 ||
 	    fsync(j->dirfd) == -1) {
-		seterr(err, errlen, "%s/%s", j->logdir, j->name);
+		err_sys(err, errlen, "%s/%s", j->logdir, j->name);
 		(void)unlinkat(j->dirfd, j->name, 0);
 		(void)close(j->fd);
 		j->fd = -1;
@@ -899,7 +861,7 @@ seal_old(struct journal *j, char *err, size_t errlen)
 	int fd, rc = 0;
 
 	if ((fd = dup(j->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		seterr(err, errlen, "%s", j->logdir);
+		err_sys(err, errlen, "%s", j->logdir);
 		if (fd != -1)
 			(void)close(fd);
 		return -1;
@@ -918,7 +880,7 @@ seal_old(struct journal *j, char *err, size_t errlen)
 	}
 	(void)closedir(d);
 	if (rc == 0 && changed && fsync(j->dirfd) == -1) {
-		seterr(err, errlen, "%s: fsync", j->logdir);
+		err_sys(err, errlen, "%s: fsync", j->logdir);
 		rc = -1;
 	}
 	return rc;
@@ -936,27 +898,27 @@ journal_open(const char *dir, char *err, size_t errlen)
 	int save;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		seterr(err, errlen, "journal");
+		err_sys(err, errlen, "journal");
 		return NULL;
 	}
 	j->dirfd = j->fd = -1;
 	j->rotate = JOURNAL_ROTATE_SIZE;
 	if ((j->logdir = malloc(strlen(dir) + sizeof("/log"))) == NULL) {
-		seterr(err, errlen, "journal");
+		err_sys(err, errlen, "journal");
 		goto fail;
 	}
 	(void)snprintf(j->logdir, strlen(dir) + sizeof("/log"), "%s/log",
 	    dir);
 	if ((j->dirfd = open_logdir(j->logdir)) == -1) {
-		seterr(err, errlen, "%s", j->logdir);
+		err_sys(err, errlen, "%s", j->logdir);
 		goto fail;
 	}
 	if (flock(j->dirfd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
-			setmsg(err, errlen, "%s: locked by another writer",
+			err_msg(err, errlen, "%s: locked by another writer",
 			    j->logdir);
 		else
-			seterr(err, errlen, "%s: lock", j->logdir);
+			err_sys(err, errlen, "%s: lock", j->logdir);
 		goto fail;
 	}
 	if (seal_old(j, err, errlen) == -1 || new_segment(j, err, errlen) ==
@@ -991,24 +953,24 @@ journal_open_aux(const char *dir, const char *name, char *err,
 	if (n == 0 || n > AUXMAX || strspn(name, "abcdefghijklmnopqrstuvwxyz")
 	    != n) {
 		errno = EINVAL;
-		setmsg(err, errlen, "journal: bad writer name \"%s\"", name);
+		err_msg(err, errlen, "journal: bad writer name \"%s\"", name);
 		return NULL;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		seterr(err, errlen, "journal");
+		err_sys(err, errlen, "journal");
 		return NULL;
 	}
 	j->dirfd = j->fd = -1;
 	j->rotate = JOURNAL_ROTATE_SIZE;
 	(void)strlcpy(j->aux, name, sizeof(j->aux));
 	if ((j->logdir = malloc(strlen(dir) + sizeof("/log"))) == NULL) {
-		seterr(err, errlen, "journal");
+		err_sys(err, errlen, "journal");
 		goto fail;
 	}
 	(void)snprintf(j->logdir, strlen(dir) + sizeof("/log"), "%s/log",
 	    dir);
 	if ((j->dirfd = open_logdir(j->logdir)) == -1) {
-		seterr(err, errlen, "%s", j->logdir);
+		err_sys(err, errlen, "%s", j->logdir);
 		goto fail;
 	}
 	if (seal_old(j, err, errlen) == -1 || new_segment(j, err, errlen) ==
@@ -1111,11 +1073,11 @@ journal_sync(struct journal *j, char *err, size_t errlen)
 	if (j->fd == -1 && new_segment(j, err, errlen) == -1)
 		return -1;
 	if (write_all(j->fd, j->buf.p, j->buf.len, j->off) == -1) {
-		seterr(err, errlen, "%s/%s: write", j->logdir, j->name);
+		err_sys(err, errlen, "%s/%s: write", j->logdir, j->name);
 		goto undo;
 	}
 	if (fdatasync(j->fd) == -1) {
-		seterr(err, errlen, "%s/%s: fdatasync", j->logdir, j->name);
+		err_sys(err, errlen, "%s/%s: fdatasync", j->logdir, j->name);
 		goto undo;
 	}
 	j->off += (off_t)j->buf.len;
@@ -1149,7 +1111,7 @@ journal_close(struct journal *j, char *err, size_t errlen)
 		    -1)
 			rc = -1;
 		else if (rc == 0 && fsync(j->dirfd) == -1) {
-			seterr(err, errlen, "%s: fsync", j->logdir);
+			err_sys(err, errlen, "%s: fsync", j->logdir);
 			rc = -1;
 		}
 		(void)close(j->fd);
@@ -1325,15 +1287,15 @@ journal_walk(const char *dir, int (*cb)(const struct proto_rec *, void *),
 	len = snprintf(logdir, sizeof(logdir), "%s/log", dir);
 	if (len < 0 || (size_t)len >= sizeof(logdir)) {
 		errno = ENAMETOOLONG;
-		seterr(err, errlen, "%s/log", dir);
+		err_sys(err, errlen, "%s/log", dir);
 		return -1;
 	}
 	if (list_segments(logdir, &segs, &n) == -1) {
-		seterr(err, errlen, "%s", logdir);
+		err_sys(err, errlen, "%s", logdir);
 		return -1;
 	}
 	if ((w = malloc(sizeof(*w))) == NULL) {
-		seterr(err, errlen, "journal");
+		err_sys(err, errlen, "journal");
 		goto done;
 	}
 	w->cb = cb;
@@ -1358,13 +1320,13 @@ journal_walk(const char *dir, int (*cb)(const struct proto_rec *, void *),
 		if (fd == -1) {
 			if (errno == ENOENT)
 				continue;	/* removed meanwhile */
-			seterr(err, errlen, "%s", path);
+			err_sys(err, errlen, "%s", path);
 			rc = -1;
 			break;
 		}
 		rc = read_segment(w, fd, s->name, !s->sealed, &ioerr);
 		if (ioerr)
-			seterr(err, errlen, "%s: read", path);
+			err_sys(err, errlen, "%s: read", path);
 		(void)close(fd);
 	}
 done:

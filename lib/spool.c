@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "envelope.h"
 #include "spool.h"
 
@@ -91,45 +92,6 @@ static const struct {
 	{ "suppress", DIR_MODE },
 };
 
-static void seterr(char *, size_t, const char *, ...) PRINTFLIKE(3, 4);
-static void setmsg(char *, size_t, const char *, ...) PRINTFLIKE(3, 4);
-
-/* vset - format into err, then ": strerror(errno)" if sys; keeps errno */
-static void
-vset(char *err, size_t errlen, int sys, const char *fmt, va_list ap)
-{
-	int save = errno, n;
-
-	if (err == NULL || errlen == 0)
-		return;
-	n = vsnprintf(err, errlen, fmt, ap);
-	if (sys && n >= 0 && (size_t)n < errlen)
-		(void)snprintf(err + n, errlen - (size_t)n, ": %s",
-		    strerror(save));
-	errno = save;
-}
-
-/* seterr - "what: strerror(errno)" into err */
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset(err, errlen, 1, fmt, ap);
-	va_end(ap);
-}
-
-/* setmsg - "what" into err */
-static void
-setmsg(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset(err, errlen, 0, fmt, ap);
-	va_end(ap);
-}
 
 /* hashdir - the queue/ subfolder of qid: FNV-1a folded to 8 bits */
 static void
@@ -254,60 +216,60 @@ spool_init(const char *dir, char *err, size_t errlen)
 
 	if (mkdir(dir, DIR_MODE) == 0) {
 		if (chmod(dir, DIR_MODE) == -1) {
-			seterr(err, errlen, "spool %s: chmod", dir);
+			err_sys(err, errlen, "spool %s: chmod", dir);
 			return -1;
 		}
 		sync_parent(dir);
 	} else if (errno != EEXIST) {
-		seterr(err, errlen, "spool %s: mkdir", dir);
+		err_sys(err, errlen, "spool %s: mkdir", dir);
 		return -1;
 	}
 	if ((rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		seterr(err, errlen, "spool %s", dir);
+		err_sys(err, errlen, "spool %s", dir);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		if (mkdir_at(rootfd, subdirs[i].name, subdirs[i].mode,
 		    &created) == -1) {
-			seterr(err, errlen, "spool %s: %s/", dir,
+			err_sys(err, errlen, "spool %s: %s/", dir,
 			    subdirs[i].name);
 			goto fail;
 		}
 	}
 	if ((qfd = openat(rootfd, "queue", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1) {
-		seterr(err, errlen, "spool %s: queue/", dir);
+		err_sys(err, errlen, "spool %s: queue/", dir);
 		goto fail;
 	}
 	/* all 256 hash folders now, so spool_take never has to mkdir */
 	for (unsigned h = 0; h < 256; h++) {
 		(void)snprintf(name, sizeof(name), "%02x", h);
 		if (mkdir_at(qfd, name, DIR_MODE, &qcreated) == -1) {
-			seterr(err, errlen, "spool %s: queue/%s/", dir, name);
+			err_sys(err, errlen, "spool %s: queue/%s/", dir, name);
 			goto fail;
 		}
 	}
 	if (mkfifoat(rootfd, "trigger", FIFO_MODE) == 0) {
 		created = 1;
 		if (fchmodat(rootfd, "trigger", FIFO_MODE, 0) == -1) {
-			seterr(err, errlen, "spool %s: trigger: chmod", dir);
+			err_sys(err, errlen, "spool %s: trigger: chmod", dir);
 			goto fail;
 		}
 	} else if (errno != EEXIST) {
-		seterr(err, errlen, "spool %s: trigger: mkfifo", dir);
+		err_sys(err, errlen, "spool %s: trigger: mkfifo", dir);
 		goto fail;
 	} else if (fstatat(rootfd, "trigger", &st, AT_SYMLINK_NOFOLLOW) ==
 	    -1) {
-		seterr(err, errlen, "spool %s: trigger", dir);
+		err_sys(err, errlen, "spool %s: trigger", dir);
 		goto fail;
 	} else if (!S_ISFIFO(st.st_mode)) {
 		errno = EEXIST;
-		setmsg(err, errlen, "spool %s: trigger is not a FIFO", dir);
+		err_msg(err, errlen, "spool %s: trigger is not a FIFO", dir);
 		goto fail;
 	}
 	if ((qcreated && fsync(qfd) == -1) || (created && fsync(rootfd) ==
 	    -1)) {
-		seterr(err, errlen, "spool %s: fsync", dir);
+		err_sys(err, errlen, "spool %s: fsync", dir);
 		goto fail;
 	}
 	(void)close(qfd);
@@ -334,37 +296,37 @@ spool_open(const char *dir, int flags, char *err, size_t errlen)
 	const char *s;
 
 	if ((sp = calloc(1, sizeof(*sp))) == NULL) {
-		seterr(err, errlen, "spool %s", dir);
+		err_sys(err, errlen, "spool %s", dir);
 		return NULL;
 	}
 	sp->rootfd = sp->tmpfd = sp->newfd = sp->queuefd = -1;
 	sp->flags = flags;
 	if ((sp->dir = strdup(dir)) == NULL) {
-		seterr(err, errlen, "spool %s", dir);
+		err_sys(err, errlen, "spool %s", dir);
 		goto fail;
 	}
 	if ((sp->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1) {
 		if (errno == ENOENT)
-			setmsg(err, errlen, "spool %s: missing (run mta-ctl "
+			err_msg(err, errlen, "spool %s: missing (run mta-ctl "
 			    "spool init)", dir);
 		else
-			seterr(err, errlen, "spool %s", dir);
+			err_sys(err, errlen, "spool %s", dir);
 		goto fail;
 	}
 	for (size_t i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		s = subdirs[i].name;
 		if (fstatat(sp->rootfd, s, &st, 0) == -1) {
 			if (errno == ENOENT)
-				setmsg(err, errlen, "spool %s: missing %s/ "
+				err_msg(err, errlen, "spool %s: missing %s/ "
 				    "(run mta-ctl spool init)", dir, s);
 			else
-				seterr(err, errlen, "spool %s: %s/", dir, s);
+				err_sys(err, errlen, "spool %s: %s/", dir, s);
 			goto fail;
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			errno = ENOTDIR;
-			seterr(err, errlen, "spool %s: %s", dir, s);
+			err_sys(err, errlen, "spool %s: %s", dir, s);
 			goto fail;
 		}
 		/* An injector needs to write tmp/ and new/ only. */
@@ -372,22 +334,22 @@ spool_open(const char *dir, int flags, char *err, size_t errlen)
 			continue;
 		if (!(flags & SPOOL_RDONLY) && faccessat(sp->rootfd, s,
 		    W_OK | X_OK, AT_EACCESS) == -1) {
-			seterr(err, errlen, "spool %s: %s/ not writable", dir,
+			err_sys(err, errlen, "spool %s: %s/ not writable", dir,
 			    s);
 			goto fail;
 		}
 	}
 	if (fstatat(sp->rootfd, "trigger", &st, 0) == -1) {
 		if (errno == ENOENT)
-			setmsg(err, errlen, "spool %s: missing trigger (run "
+			err_msg(err, errlen, "spool %s: missing trigger (run "
 			    "mta-ctl spool init)", dir);
 		else
-			seterr(err, errlen, "spool %s: trigger", dir);
+			err_sys(err, errlen, "spool %s: trigger", dir);
 		goto fail;
 	}
 	if (!S_ISFIFO(st.st_mode)) {
 		errno = ENODEV;	/* a broken spool: temporary, not the data */
-		setmsg(err, errlen, "spool %s: trigger is not a FIFO", dir);
+		err_msg(err, errlen, "spool %s: trigger is not a FIFO", dir);
 		goto fail;
 	}
 	if ((sp->tmpfd = openat(sp->rootfd, "tmp", O_RDONLY | O_DIRECTORY |
@@ -395,7 +357,7 @@ spool_open(const char *dir, int flags, char *err, size_t errlen)
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    (sp->queuefd = openat(sp->rootfd, "queue", O_RDONLY |
 	    O_DIRECTORY | O_CLOEXEC)) == -1) {
-		seterr(err, errlen, "spool %s", dir);
+		err_sys(err, errlen, "spool %s", dir);
 		goto fail;
 	}
 	return sp;
@@ -516,7 +478,7 @@ take_anon(struct spool *sp, struct spool_writer *w, struct envelope *e,
 		return 0;
 	spool_qid_new(w->qid);
 	if (buf_set(&e->id, w->qid, SPOOL_QIDLEN) == -1) {
-		seterr(err, errlen, "envelope");
+		err_sys(err, errlen, "envelope");
 		(void)close(fd);
 		return -1;
 	}
@@ -555,16 +517,16 @@ spool_writer_new(struct spool *sp, struct envelope *e, char *err,
 
 	if (sp->flags & SPOOL_RDONLY) {
 		errno = EBADF;
-		seterr(err, errlen, "spool %s: opened read-only", sp->dir);
+		err_sys(err, errlen, "spool %s: opened read-only", sp->dir);
 		return NULL;
 	}
 	if (!own && !spool_qid_valid(buf_cstr(&e->id))) {
 		errno = EINVAL;
-		setmsg(err, errlen, "bad queue id in envelope");
+		err_msg(err, errlen, "bad queue id in envelope");
 		return NULL;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		seterr(err, errlen, "spool %s: new message", sp->dir);
+		err_sys(err, errlen, "spool %s: new message", sp->dir);
 		return NULL;
 	}
 	w->sp = sp;
@@ -580,7 +542,7 @@ spool_writer_new(struct spool *sp, struct envelope *e, char *err,
 		if (own) {
 			spool_qid_new(w->qid);
 			if (buf_set(&e->id, w->qid, SPOOL_QIDLEN) == -1) {
-				seterr(err, errlen, "envelope");
+				err_sys(err, errlen, "envelope");
 				goto fail;
 			}
 		} else
@@ -589,7 +551,7 @@ spool_writer_new(struct spool *sp, struct envelope *e, char *err,
 		    O_EXCL | O_CLOEXEC, FILE_MODE)) != -1)
 			break;
 		if (errno != EEXIST || !own || tries == 3) {
-			seterr(err, errlen, "%s/tmp/%s: create", sp->dir,
+			err_sys(err, errlen, "%s/tmp/%s: create", sp->dir,
 			    w->qid);
 			goto fail;
 		}
@@ -597,18 +559,18 @@ spool_writer_new(struct spool *sp, struct envelope *e, char *err,
 	w->state = W_OPEN;
 	if (envelope_format(e, &head) == -1) {
 		if (errno == EINVAL)
-			setmsg(err, errlen, "%s/tmp/%s: envelope: a value out "
+			err_msg(err, errlen, "%s/tmp/%s: envelope: a value out "
 			    "of range, or a record over %d bytes", sp->dir,
 			    w->qid, ENVELOPE_MAXLINE);
 		else
-			seterr(err, errlen, "%s/tmp/%s: envelope", sp->dir,
+			err_sys(err, errlen, "%s/tmp/%s: envelope", sp->dir,
 			    w->qid);
 		goto fail;
 	}
 	w->size_off = e->size_off;
 	if (fchmod(w->fd, FILE_MODE) == -1 ||
 	    write_all(w->fd, head.p, head.len) == -1) {
-		seterr(err, errlen, "%s/tmp/%s: write", sp->dir, w->qid);
+		err_sys(err, errlen, "%s/tmp/%s: write", sp->dir, w->qid);
 		goto fail;
 	}
 	buf_free(&head);
@@ -754,13 +716,13 @@ spool_commit(struct spool *sp, struct spool_writer **ws, size_t n,
 		w = ws[i];
 		if (w->state != W_OPEN) {
 			errno = EINVAL;
-			seterr(err, errlen, "%s/tmp/%s: not open", sp->dir,
+			err_sys(err, errlen, "%s/tmp/%s: not open", sp->dir,
 			    w->qid);
 			goto fail;
 		}
 		if (w->err != 0) {
 			errno = w->err;
-			seterr(err, errlen, "%s/tmp/%s: write", sp->dir,
+			err_sys(err, errlen, "%s/tmp/%s: write", sp->dir,
 			    w->qid);
 			goto fail;
 		}
@@ -769,20 +731,20 @@ spool_commit(struct spool *sp, struct spool_writer **ws, size_t n,
 		w = ws[i];
 		if (flush(w) == -1 || envelope_size_update(w->fd, w->size_off,
 		    w->size) == -1) {
-			seterr(err, errlen, "%s/tmp/%s: write", sp->dir,
+			err_sys(err, errlen, "%s/tmp/%s: write", sp->dir,
 			    w->qid);
 			goto fail;
 		}
 	}
 	if (syncfs_min > 0 && n >= syncfs_min) {
 		if (syncfs(sp->tmpfd) == -1) {
-			seterr(err, errlen, "%s/tmp: syncfs", sp->dir);
+			err_sys(err, errlen, "%s/tmp: syncfs", sp->dir);
 			goto fail;
 		}
 	} else {
 		for (i = 0; i < n; i++) {
 			if (fdatasync(ws[i]->fd) == -1) {
-				seterr(err, errlen, "%s/tmp/%s: fdatasync",
+				err_sys(err, errlen, "%s/tmp/%s: fdatasync",
 				    sp->dir, ws[i]->qid);
 				goto fail;
 			}
@@ -790,13 +752,13 @@ spool_commit(struct spool *sp, struct spool_writer **ws, size_t n,
 	}
 	for (renamed = 0; renamed < n; renamed++) {
 		if (publish(sp, ws[renamed]) == -1) {
-			seterr(err, errlen, "%s/new/%s: rename", sp->dir,
+			err_sys(err, errlen, "%s/new/%s: rename", sp->dir,
 			    ws[renamed]->qid);
 			goto fail;
 		}
 	}
 	if (n > 0 && fsync(sp->newfd) == -1) {
-		seterr(err, errlen, "%s/new: fsync", sp->dir);
+		err_sys(err, errlen, "%s/new: fsync", sp->dir);
 		goto fail;
 	}
 	for (i = 0; i < n; i++) {
@@ -1069,33 +1031,33 @@ spool_open_msg(struct spool *sp, const char *qid, struct envelope *e,
 
 	if (!spool_qid_valid(qid)) {
 		errno = EINVAL;
-		setmsg(err, errlen, "bad queue id");
+		err_msg(err, errlen, "bad queue id");
 		return -1;
 	}
 	relpath(qid, rel);
 	if ((fd = openat(sp->queuefd, rel, (sp->flags & SPOOL_RDONLY ?
 	    O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		seterr(err, errlen, "%s/queue/%s: open", sp->dir, rel);
+		err_sys(err, errlen, "%s/queue/%s: open", sp->dir, rel);
 		return -1;
 	}
 	if (fstat(fd, &st) == -1 || read_envelope(fd, &b) == -1) {
-		seterr(err, errlen, "%s/queue/%s: read", sp->dir, rel);
+		err_sys(err, errlen, "%s/queue/%s: read", sp->dir, rel);
 		goto fail;
 	}
 	if (envelope_parse(b.p, b.len, e, &off, perr, sizeof(perr)) == -1) {
-		setmsg(err, errlen, "%s/queue/%s: %s", sp->dir, rel, perr);
+		err_msg(err, errlen, "%s/queue/%s: %s", sp->dir, rel, perr);
 		goto fail;
 	}
 	if (strcmp(buf_cstr(&e->id), qid) != 0) {
 		errno = EINVAL;
-		setmsg(err, errlen, "%s/queue/%s: envelope of another queue "
+		err_msg(err, errlen, "%s/queue/%s: envelope of another queue "
 		    "id", sp->dir, rel);
 		goto fail;
 	}
 	if (e->size_off != 0 && (unsigned long long)st.st_size !=
 	    off + e->size) {
 		errno = EINVAL;
-		setmsg(err, errlen, "%s/queue/%s: %llu message bytes, the "
+		err_msg(err, errlen, "%s/queue/%s: %llu message bytes, the "
 		    "envelope says %llu (truncated?)", sp->dir, rel,
 		    (unsigned long long)st.st_size - off, e->size);
 		goto fail;

@@ -39,6 +39,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "conf.h"
+#include "err.h"
 #include "log.h"
 #include "proto.h"
 #include "rx.h"
@@ -110,21 +111,6 @@ struct suppress_set {
 	size_t	 n;
 };
 
-static void seterr(char *, size_t, const char *, ...) PRINTFLIKE(3, 4);
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	int save = errno;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		(void)vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	errno = save;
-}
 
 /* --- the hash table -------------------------------------------------- */
 
@@ -254,20 +240,20 @@ suppress_key(const char *addr, char *key, size_t keylen, char *err,
 			goto fail;
 		if (addr_parse(dom.p, dom.len, &norm, ADDR_UTF8, why,
 		    sizeof(why)) == -1) {
-			seterr(err, errlen, "bad domain %s: %s", addr, why);
+			err_msg(err, errlen, "bad domain %s: %s", addr, why);
 			goto fail;
 		}
 		memmove(norm.p, norm.p + 1, norm.len);	/* with the NUL */
 		norm.len--;
 	} else if (addr_parse(addr, n, &norm, ADDR_UTF8, why,
 	    sizeof(why)) == -1) {
-		seterr(err, errlen, "bad address %s: %s", addr, why);
+		err_msg(err, errlen, "bad address %s: %s", addr, why);
 		goto fail;
 	}
 	if (norm.len == 0 || norm.len >= keylen ||
 	    norm.len > SUPPRESS_KEYMAX) {
 		errno = EINVAL;
-		seterr(err, errlen, "bad address %s: empty or too long", addr);
+		err_msg(err, errlen, "bad address %s: empty or too long", addr);
 		goto fail;
 	}
 	for (size_t i = 0; i < norm.len; i++) {
@@ -275,7 +261,7 @@ suppress_key(const char *addr, char *key, size_t keylen, char *err,
 
 		if (c <= 0x20 || c == 0x7f) {
 			errno = EINVAL;
-			seterr(err, errlen, "bad address %s: a space or "
+			err_msg(err, errlen, "bad address %s: a space or "
 			    "control character", addr);
 			goto fail;
 		}
@@ -285,7 +271,7 @@ suppress_key(const char *addr, char *key, size_t keylen, char *err,
 	rc = 0;
 fail:
 	if (rc == -1 && errno != EINVAL)
-		seterr(err, errlen, "%s: %s", addr, strerror(errno));
+		err_msg(err, errlen, "%s: %s", addr, strerror(errno));
 	buf_free(&norm);
 	buf_free(&dom);
 	return rc;
@@ -732,24 +718,24 @@ suppress_open(const char *spooldir, int flags, char *err, size_t errlen)
 	int n;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		seterr(err, errlen, "suppress: %s", strerror(errno));
+		err_msg(err, errlen, "suppress: %s", strerror(errno));
 		return NULL;
 	}
 	s->flags = flags;
 	n = snprintf(NULL, 0, "%s/suppress", spooldir);
 	if (n < 0 || (s->dir = malloc((size_t)n + 1)) == NULL) {
-		seterr(err, errlen, "suppress: %s", strerror(errno));
+		err_msg(err, errlen, "suppress: %s", strerror(errno));
 		free(s);
 		return NULL;
 	}
 	(void)snprintf(s->dir, (size_t)n + 1, "%s/suppress", spooldir);
 	if ((flags & SUPPRESS_WRITE) && mkdir(s->dir, DIR_MODE) == -1 &&
 	    errno != EEXIST) {
-		seterr(err, errlen, "%s: mkdir: %s", s->dir, strerror(errno));
+		err_msg(err, errlen, "%s: mkdir: %s", s->dir, strerror(errno));
 		goto fail;
 	}
 	if (reload(s) == -1) {
-		seterr(err, errlen, "%s: %s", s->dir, errno == EINVAL ?
+		err_msg(err, errlen, "%s: %s", s->dir, errno == EINVAL ?
 		    "damaged snapshot header" : strerror(errno));
 		goto fail;
 	}
@@ -1057,13 +1043,13 @@ check_entry(const struct suppress_entry *e, char *key, char *err,
 		return -1;
 	if (e->list == NULL || !suppress_list_valid(e->list)) {
 		errno = EINVAL;
-		seterr(err, errlen, "%s: bad list name \"%s\"", e->addr,
+		err_msg(err, errlen, "%s: bad list name \"%s\"", e->addr,
 		    e->list != NULL ? e->list : "");
 		return -1;
 	}
 	if (e->added < 0 || e->added > 999999999999LL) {
 		errno = EINVAL;
-		seterr(err, errlen, "%s: bad time", e->addr);
+		err_msg(err, errlen, "%s: bad time", e->addr);
 		return -1;
 	}
 	return 0;
@@ -1300,7 +1286,7 @@ suppress_add(struct suppress *s, const struct suppress_entry *v, size_t n,
 		if (check_entry(&v[i], key, err, errlen) == -1)
 			return -1;
 	if ((lfd = lock(s)) == -1) {
-		seterr(err, errlen, "%s/lock: %s", s->dir, strerror(errno));
+		err_msg(err, errlen, "%s/lock: %s", s->dir, strerror(errno));
 		return -1;
 	}
 	if (n >= BULK_MIN) {
@@ -1334,7 +1320,7 @@ suppress_add(struct suppress *s, const struct suppress_entry *v, size_t n,
 	return 0;
 fail:
 	save = errno;
-	seterr(err, errlen, "%s: %s", s->dir, strerror(save));
+	err_msg(err, errlen, "%s: %s", s->dir, strerror(save));
 	if (fd != -1)
 		(void)close(fd);
 	buf_free(&b);
@@ -1362,7 +1348,7 @@ suppress_remove(struct suppress *s, const char *const *addrs, size_t n,
 		    -1)
 			return -1;
 	if ((lfd = lock(s)) == -1) {
-		seterr(err, errlen, "%s/lock: %s", s->dir, strerror(errno));
+		err_msg(err, errlen, "%s/lock: %s", s->dir, strerror(errno));
 		return -1;
 	}
 	if ((fd = open_log(s)) == -1)
@@ -1387,7 +1373,7 @@ suppress_remove(struct suppress *s, const char *const *addrs, size_t n,
 	return 0;
 fail:
 	save = errno;
-	seterr(err, errlen, "%s: %s", s->dir, strerror(save));
+	err_msg(err, errlen, "%s: %s", s->dir, strerror(save));
 	if (fd != -1)
 		(void)close(fd);
 	buf_free(&b);
@@ -1403,13 +1389,13 @@ suppress_compact(struct suppress *s, char *err, size_t errlen)
 	int lfd, rc, save;
 
 	if ((lfd = lock(s)) == -1) {
-		seterr(err, errlen, "%s/lock: %s", s->dir, strerror(errno));
+		err_msg(err, errlen, "%s/lock: %s", s->dir, strerror(errno));
 		return -1;
 	}
 	rc = reload(s) == -1 ? -1 : compact_locked(s);
 	save = errno;
 	if (rc == -1)
-		seterr(err, errlen, "%s: compact: %s", s->dir, strerror(save));
+		err_msg(err, errlen, "%s: compact: %s", s->dir, strerror(save));
 	unlock(lfd);
 	errno = save;
 	return rc;
@@ -1638,7 +1624,7 @@ alist_load(struct alist *l, const struct conf_block *b, char *err,
 		}
 		if (rc == -1) {
 			errno = EINVAL;
-			seterr(err, errlen, "%s:%d: <address-list %s> %s: %s",
+			err_msg(err, errlen, "%s:%d: <address-list %s> %s: %s",
 			    d->file, d->line, l->name, d->def->name, why);
 			return -1;
 		}
@@ -1665,7 +1651,7 @@ suppress_set_new(const struct conf *c, struct suppress *store,
 	    (copy = strdup(names != NULL ? names :
 	    SUPPRESS_DEFAULT_LIST)) == NULL) {
 		free(set);
-		seterr(err, errlen, "suppression lists: %s", strerror(errno));
+		err_msg(err, errlen, "suppression lists: %s", strerror(errno));
 		return NULL;
 	}
 	set->store = store;
@@ -1673,7 +1659,7 @@ suppress_set_new(const struct conf *c, struct suppress *store,
 	    w = strtok_r(NULL, ", \t", &save)) {
 		if (!suppress_list_valid(w)) {
 			errno = EINVAL;
-			seterr(err, errlen, "suppression-lists: bad list name "
+			err_msg(err, errlen, "suppression-lists: bad list name "
 			    "\"%s\"", w);
 			goto fail;
 		}
@@ -1693,7 +1679,7 @@ suppress_set_new(const struct conf *c, struct suppress *store,
 	free(copy);
 	return set;
 oom:
-	seterr(err, errlen, "suppression lists: %s", strerror(errno));
+	err_msg(err, errlen, "suppression lists: %s", strerror(errno));
 fail:
 	e = errno;
 	free(copy);
