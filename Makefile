@@ -80,11 +80,22 @@ tests/unit/%_test: tests/unit/%_test.o $(TEST_HARNESS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_HARNESS) $(LIB) $(MTA_LDLIBS) $(LDLIBS)
 
 # The fuzz targets need clang's libFuzzer; they are built by 'make fuzz'.
+# The library is compiled once with the fuzzers' coverage and sanitizers
+# (fuzzer-no-link) into tests/fuzz/obj/, and every target links it: one
+# compile of lib/ instead of one per target.
 FUZZ_CC ?= clang
-tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC)
-	$(FUZZ_CC) -std=c17 -D_DEFAULT_SOURCE -g -O1 $(MTA_CPPFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) \
-	    $(MTA_LDLIBS)
+FUZZ_CFLAGS = -std=c17 -D_DEFAULT_SOURCE -g -O1 -MMD -MP $(MTA_CPPFLAGS)
+FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=tests/fuzz/obj/%.o)
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+tests/fuzz/obj/%.o: lib/%.c
+	@mkdir -p tests/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+	    -c -o $@ $<
+
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(FUZZ_LIB_OBJ) $(MTA_LDLIBS)
 
 fuzz: $(FUZZ_BINS)
 
@@ -149,6 +160,9 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/*.d $(LIB) cmd/*/*.o cmd/*/*.d $(PROG_BINS) \
-	    tests/unit/*.o tests/unit/*.d $(UNIT_BINS) $(FUZZ_BINS)
+	    tests/unit/*.o tests/unit/*.d $(UNIT_BINS) $(FUZZ_BINS) \
+	    tests/fuzz/*.d
+	rm -rf tests/fuzz/obj
 
--include $(wildcard lib/*.d cmd/*/*.d tests/unit/*.d)
+-include $(wildcard lib/*.d cmd/*/*.d tests/unit/*.d tests/fuzz/*.d \
+    tests/fuzz/obj/*.d)
