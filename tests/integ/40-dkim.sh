@@ -132,9 +132,13 @@ EOF
 done
 
 # The bounce corpus (CRLF, LF and CR files): every sixth file with one
-# From field, signed by the "*" keys for its From domain.
+# From field, signed by the "*" keys for its From domain.  Under the
+# sanitizers every twelfth: the verifiers' time, not the signer's,
+# is what a larger sample costs there.
+step=6 least=60
+[ -n "${SAN:-}" ] && step=12 least=30
 files=$(ls "$CORPUS"/bounces/eml/* "$CORPUS"/bounces/dos/* \
-    "$CORPUS"/bounces/mac/* | awk 'NR % 6 == 0')
+    "$CORPUS"/bounces/mac/* | awk -v step=$step 'NR % step == 0')
 picked=
 for f in $files; do
 	[ "$(tr '\r' '\n' <"$f" | sed '/^$/q' | grep -ci '^from:')" = 1 ] &&
@@ -154,8 +158,8 @@ for m in "$T"/bounces/*; do
 		rm "$m" "$T/bounces-rr/${m##*/}"
 	fi
 done
-eq "bounces: at least 60, 90% signed ($nsigned of $ntotal)" \
-    "$((nsigned * 10 >= ntotal * 9 && ntotal >= 60))" 1
+eq "bounces: at least $least, 90% signed ($nsigned of $ntotal)" \
+    "$((nsigned * 10 >= ntotal * 9 && ntotal >= least))" 1
 verified "bounces relaxed/simple" "$T/bounces" 2
 verified "bounces relaxed/relaxed" "$T/bounces-rr" 2
 
