@@ -39,17 +39,9 @@ done
 acked=$(wc -l <"$T/ids")
 echo "acknowledged $acked, files in new/ $(nfiles "$S/new")"
 match "many acknowledged" "$acked" "[1-9][0-9][0-9]*"
-lost=0
-bad=0
-while read -r id; do
-	if [ ! -f "$S/new/$id" ]; then
-		lost=$((lost + 1))
-	elif [ "$(intact "$S/new/$id")" != ok ]; then
-		bad=$((bad + 1))
-	fi
-done <"$T/ids"
-eq "acknowledged and lost" "$lost" 0
-eq "acknowledged and broken" "$bad" 0
+eq "acknowledged and lost or broken" \
+    "$($PY "$TOP/tests/integ/lib/intact.py" "$S/new" <"$T/ids")" \
+    "lost 0 broken 0"
 eq "unique ids" "$(sort -u "$T/ids" | wc -l)" "$acked"
 n=$(nfiles "$S/new")
 "$CTL" -C "$T/s/mta.conf" show queue >"$T/q" 2>&1
