@@ -887,14 +887,14 @@ seal_old(struct journal *j, char *err, size_t errlen)
 }
 
 /*
- * journal_open - become the writer of the journal of the spool dir: lock
- * log/, seal the segments a writer that died left open and start a new
- * one; NULL with errno set and err filled (EWOULDBLOCK: another writer)
+ * open_writer - a writer of the journal of the spool dir: mta-queue's,
+ * which locks log/, when aux is NULL, else the auxiliary writer aux
  */
-struct journal *
-journal_open(const char *dir, char *err, size_t errlen)
+static struct journal *
+open_writer(const char *dir, const char *aux, char *err, size_t errlen)
 {
 	struct journal *j;
+	size_t n = strlen(dir) + sizeof("/log");
 	int save;
 
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
@@ -903,17 +903,18 @@ journal_open(const char *dir, char *err, size_t errlen)
 	}
 	j->dirfd = j->fd = -1;
 	j->rotate = JOURNAL_ROTATE_SIZE;
-	if ((j->logdir = malloc(strlen(dir) + sizeof("/log"))) == NULL) {
+	if (aux != NULL)
+		(void)strlcpy(j->aux, aux, sizeof(j->aux));
+	if ((j->logdir = malloc(n)) == NULL) {
 		err_sys(err, errlen, "journal");
 		goto fail;
 	}
-	(void)snprintf(j->logdir, strlen(dir) + sizeof("/log"), "%s/log",
-	    dir);
+	(void)snprintf(j->logdir, n, "%s/log", dir);
 	if ((j->dirfd = open_logdir(j->logdir)) == -1) {
 		err_sys(err, errlen, "%s", j->logdir);
 		goto fail;
 	}
-	if (flock(j->dirfd, LOCK_EX | LOCK_NB) == -1) {
+	if (aux == NULL && flock(j->dirfd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
 			err_msg(err, errlen, "%s: locked by another writer",
 			    j->logdir);
@@ -937,6 +938,17 @@ fail:
 }
 
 /*
+ * journal_open - become the writer of the journal of the spool dir: lock
+ * log/, seal the segments a writer that died left open and start a new
+ * one; NULL with errno set and err filled (EWOULDBLOCK: another writer)
+ */
+struct journal *
+journal_open(const char *dir, char *err, size_t errlen)
+{
+	return open_writer(dir, NULL, err, errlen);
+}
+
+/*
  * journal_open_aux - become an auxiliary writer called name ([a-z]+, at
  * most AUXMAX letters) of the journal of the spool dir, beside mta-queue:
  * log/ is not locked, only the new segment "STEM-PID-name.jnl"; dead
@@ -946,9 +958,7 @@ struct journal *
 journal_open_aux(const char *dir, const char *name, char *err,
     size_t errlen)
 {
-	struct journal *j;
 	size_t n = strlen(name);
-	int save;
 
 	if (n == 0 || n > AUXMAX || strspn(name, "abcdefghijklmnopqrstuvwxyz")
 	    != n) {
@@ -956,36 +966,7 @@ journal_open_aux(const char *dir, const char *name, char *err,
 		err_msg(err, errlen, "journal: bad writer name \"%s\"", name);
 		return NULL;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL) {
-		err_sys(err, errlen, "journal");
-		return NULL;
-	}
-	j->dirfd = j->fd = -1;
-	j->rotate = JOURNAL_ROTATE_SIZE;
-	(void)strlcpy(j->aux, name, sizeof(j->aux));
-	if ((j->logdir = malloc(strlen(dir) + sizeof("/log"))) == NULL) {
-		err_sys(err, errlen, "journal");
-		goto fail;
-	}
-	(void)snprintf(j->logdir, strlen(dir) + sizeof("/log"), "%s/log",
-	    dir);
-	if ((j->dirfd = open_logdir(j->logdir)) == -1) {
-		err_sys(err, errlen, "%s", j->logdir);
-		goto fail;
-	}
-	if (seal_old(j, err, errlen) == -1 || new_segment(j, err, errlen) ==
-	    -1)
-		goto fail;
-	return j;
-
-fail:
-	save = errno;
-	if (j->dirfd != -1)
-		(void)close(j->dirfd);
-	free(j->logdir);
-	free(j);
-	errno = save;
-	return NULL;
+	return open_writer(dir, name, err, errlen);
 }
 
 /*
