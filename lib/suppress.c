@@ -271,7 +271,7 @@ suppress_key(const char *addr, char *key, size_t keylen, char *err,
 	rc = 0;
 fail:
 	if (rc == -1 && errno != EINVAL)
-		err_msg(err, errlen, "%s: %s", addr, strerror(errno));
+		err_sys(err, errlen, "%s", addr);
 	buf_free(&norm);
 	buf_free(&dom);
 	return rc;
@@ -718,20 +718,20 @@ suppress_open(const char *spooldir, int flags, char *err, size_t errlen)
 	int n;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		err_msg(err, errlen, "suppress: %s", strerror(errno));
+		err_sys(err, errlen, "suppress");
 		return NULL;
 	}
 	s->flags = flags;
 	n = snprintf(NULL, 0, "%s/suppress", spooldir);
 	if (n < 0 || (s->dir = malloc((size_t)n + 1)) == NULL) {
-		err_msg(err, errlen, "suppress: %s", strerror(errno));
+		err_sys(err, errlen, "suppress");
 		free(s);
 		return NULL;
 	}
 	(void)snprintf(s->dir, (size_t)n + 1, "%s/suppress", spooldir);
 	if ((flags & SUPPRESS_WRITE) && mkdir(s->dir, DIR_MODE) == -1 &&
 	    errno != EEXIST) {
-		err_msg(err, errlen, "%s: mkdir: %s", s->dir, strerror(errno));
+		err_sys(err, errlen, "%s: mkdir", s->dir);
 		goto fail;
 	}
 	if (reload(s) == -1) {
@@ -1270,6 +1270,30 @@ apply_bulk(struct suppress *s, const struct suppress_entry *v, size_t n)
 }
 
 /*
+ * append_batch - end the batch of log lines in b, append it to the log
+ * and sync it (nothing when b is empty), then take in what other
+ * writers added and compact when the log has grown; 0, or -1 with errno
+ */
+static int
+append_batch(struct suppress *s, struct buf *b)
+{
+	int fd, save;
+
+	if (b->len > 0) {
+		if (buf_appends(b, ".\n") == -1 || (fd = open_log(s)) == -1)
+			return -1;
+		if (write_all(fd, b->p, b->len) == -1 || fsync(fd) == -1) {
+			save = errno;
+			(void)close(fd);
+			errno = save;
+			return -1;
+		}
+		(void)close(fd);
+	}
+	return refresh(s) == -1 || maybe_compact(s) == -1 ? -1 : 0;
+}
+
+/*
  * suppress_add - add or replace n entries, durably: on return 0 they are
  * on disk; -1 with errno and err, and nothing added
  */
@@ -1280,13 +1304,13 @@ suppress_add(struct suppress *s, const struct suppress_entry *v, size_t n,
 	char key[SUPPRESS_KEYMAX + 1];
 	struct buf b = BUF_INIT;
 	struct suppress_entry e;
-	int lfd, fd = -1, save;
+	int lfd, save;
 
 	for (size_t i = 0; i < n; i++)
 		if (check_entry(&v[i], key, err, errlen) == -1)
 			return -1;
 	if ((lfd = lock(s)) == -1) {
-		err_msg(err, errlen, "%s/lock: %s", s->dir, strerror(errno));
+		err_sys(err, errlen, "%s/lock", s->dir);
 		return -1;
 	}
 	if (n >= BULK_MIN) {
@@ -1306,23 +1330,14 @@ suppress_add(struct suppress *s, const struct suppress_entry *v, size_t n,
 		if (buf_appends(&b, "+\t") == -1 || format_entry(&b, &e) == -1)
 			goto fail;
 	}
-	if (buf_appends(&b, ".\n") == -1)
-		goto fail;
-	if ((fd = open_log(s)) == -1 || write_all(fd, b.p, b.len) == -1 ||
-	    fsync(fd) == -1)
-		goto fail;
-	(void)close(fd);
-	fd = -1;
-	if (refresh(s) == -1 || maybe_compact(s) == -1)
+	if (append_batch(s, &b) == -1)
 		goto fail;
 	buf_free(&b);
 	unlock(lfd);
 	return 0;
 fail:
 	save = errno;
-	err_msg(err, errlen, "%s: %s", s->dir, strerror(save));
-	if (fd != -1)
-		(void)close(fd);
+	err_sys(err, errlen, "%s", s->dir);
 	buf_free(&b);
 	unlock(lfd);
 	errno = save;
@@ -1340,7 +1355,7 @@ suppress_remove(struct suppress *s, const char *const *addrs, size_t n,
 	char key[SUPPRESS_KEYMAX + 1];
 	struct suppress_entry e;
 	struct buf b = BUF_INIT;
-	int lfd, fd = -1, save;
+	int lfd, save;
 
 	*removed = 0;
 	for (size_t i = 0; i < n; i++)
@@ -1348,11 +1363,9 @@ suppress_remove(struct suppress *s, const char *const *addrs, size_t n,
 		    -1)
 			return -1;
 	if ((lfd = lock(s)) == -1) {
-		err_msg(err, errlen, "%s/lock: %s", s->dir, strerror(errno));
+		err_sys(err, errlen, "%s/lock", s->dir);
 		return -1;
 	}
-	if ((fd = open_log(s)) == -1)
-		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		(void)suppress_key(addrs[i], key, sizeof(key), NULL, 0);
 		if (find(s, key, &e) != 1)
@@ -1361,21 +1374,14 @@ suppress_remove(struct suppress *s, const char *const *addrs, size_t n,
 		if (buf_appendf(&b, "-\t%s\n", key) == -1)
 			goto fail;
 	}
-	if (b.len > 0 && (buf_appends(&b, ".\n") == -1 ||
-	    write_all(fd, b.p, b.len) == -1 || fsync(fd) == -1))
-		goto fail;
-	(void)close(fd);
-	fd = -1;
-	if (refresh(s) == -1 || maybe_compact(s) == -1)
+	if (append_batch(s, &b) == -1)
 		goto fail;
 	buf_free(&b);
 	unlock(lfd);
 	return 0;
 fail:
 	save = errno;
-	err_msg(err, errlen, "%s: %s", s->dir, strerror(save));
-	if (fd != -1)
-		(void)close(fd);
+	err_sys(err, errlen, "%s", s->dir);
 	buf_free(&b);
 	unlock(lfd);
 	errno = save;
@@ -1389,13 +1395,13 @@ suppress_compact(struct suppress *s, char *err, size_t errlen)
 	int lfd, rc, save;
 
 	if ((lfd = lock(s)) == -1) {
-		err_msg(err, errlen, "%s/lock: %s", s->dir, strerror(errno));
+		err_sys(err, errlen, "%s/lock", s->dir);
 		return -1;
 	}
 	rc = reload(s) == -1 ? -1 : compact_locked(s);
 	save = errno;
 	if (rc == -1)
-		err_msg(err, errlen, "%s: compact: %s", s->dir, strerror(save));
+		err_sys(err, errlen, "%s: compact", s->dir);
 	unlock(lfd);
 	errno = save;
 	return rc;
@@ -1651,7 +1657,7 @@ suppress_set_new(const struct conf *c, struct suppress *store,
 	    (copy = strdup(names != NULL ? names :
 	    SUPPRESS_DEFAULT_LIST)) == NULL) {
 		free(set);
-		err_msg(err, errlen, "suppression lists: %s", strerror(errno));
+		err_sys(err, errlen, "suppression lists");
 		return NULL;
 	}
 	set->store = store;
@@ -1679,7 +1685,7 @@ suppress_set_new(const struct conf *c, struct suppress *store,
 	free(copy);
 	return set;
 oom:
-	err_msg(err, errlen, "suppression lists: %s", strerror(errno));
+	err_sys(err, errlen, "suppression lists");
 fail:
 	e = errno;
 	free(copy);
