@@ -9,7 +9,8 @@
 # 552 5.2.2 (quota-issues) retries it until max-tries, then fails it,
 # "bounce" fails a 452 (quota-issues) at once;
 # after SIGHUP a source's new suppression-lists apply to a recipient
-# already queued.
+# already queued, and one that cannot be read (an address-file missing)
+# defers it with 451 4.3.0 until it is fixed.
 . "$TOP/tests/integ/lib/common.sh"
 . "$TOP/tests/integ/lib/peers.sh"
 DSN_PORT=26200
@@ -29,6 +30,11 @@ permanent-bounce-after 2s
 </domain>
 <domain hold.test>
 	smtp-hosts [127.0.0.1]:$MX
+	pause yes
+</domain>
+<domain wait.test>
+	smtp-hosts [127.0.0.1]:$MX
+	retry-after 1s
 	pause yes
 </domain>
 <bounce-action>
@@ -69,6 +75,7 @@ shown() {
 # Queued first, suppressed after: mta-inject accepted them all.
 inj 1 a@dest.test gone@dest.test
 inj 1 v@hold.test
+inj 1 w@wait.test
 inj 1 soft@dest.test
 inj 1 bad@dest.test
 inj 1 full@dest.test
@@ -133,7 +140,8 @@ grep -q 'suppressed rcpt=<soft@dest.test> list=default reason=soft%20bounces' \
 
 # SIGHUP: the source's lists now name vip, and hold.test runs
 eq "hold: nothing yet" "$(rcptof failed v@hold.test)" ""
-sed -i 's/suppression-lists default/&, vip/;s/pause yes/pause no/' "$QC"
+sed -i 's/suppression-lists default/&, vip/;/hold/,/pause/s/pause yes/pause no/' \
+    "$QC"
 kill -HUP "$QPID"
 wait_until '[ -n "$(rcptof failed v@hold.test)" ]' 5 ||
     fail "reload: v@hold.test not refused"
@@ -142,6 +150,23 @@ match "reload: refused by vip" "$(rcptof failed v@hold.test)" \
 eq "reload: never sent" "$(mx_stat "$MX" "'v@hold.test' in recipients")" \
     False
 wait_until 'grep -rlq "v@hold.test" "$T/dsn"' 5 || fail "reload: no DSN"
+
+# a list that cannot be read defers, never sends; once fixed, sent
+printf '<address-list bad>\n\taddress-file %s\n</address-list>\n' \
+    "$T/bad.txt" >>"$QC"
+sed -i 's/suppression-lists default, vip/&, bad/;s/pause yes/pause no/' "$QC"
+kill -HUP "$QPID"
+wait_until '[ -n "$(rcptof deferred w@wait.test)" ]' 5 ||
+    fail "bad list: w@wait.test not deferred"
+match "bad list: deferred" "$(rcptof deferred w@wait.test | head -n 1)" \
+    '*code=451 *dsn-status=4.3.0 *'
+eq "bad list: never sent" "$(mx_stat "$MX" "'w@wait.test' in recipients")" \
+    False
+grep -q 'address-file' "$QLOG" || fail "bad list: no warning in the log"
+: >"$T/bad.txt"
+kill -HUP "$QPID"
+wait_until '[ -n "$(rcptof delivered w@wait.test)" ]' 5 ||
+    fail "bad list fixed: w@wait.test not delivered"
 wait_queued 0 5 || fail "still queued: $(queued)"
 qstop
 eq "SIGTERM: exit" "$QRC" 0
