@@ -225,6 +225,8 @@ bounce_category(const char *type, int code, const char *dsn,
 {
 	if (strcmp(type, "expired") == 0)
 		return "message-expired";
+	if (supp_refusing())
+		return "policy-related";	/* a suppressed recipient */
 	return bouncecat_classify(cats, code, dsn, text);
 }
 

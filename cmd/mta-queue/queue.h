@@ -270,6 +270,7 @@ bool	supp_refused(struct rcpt *, const struct envelope *,
 void	supp_outcome(struct rcpt *, const struct envelope *, int, int,
 	    const char *, const char *, const struct session *);
 void	supp_flush(void);
+bool	supp_refusing(void);
 
 /* remove.c */
 int	remove_start(void);

@@ -235,6 +235,13 @@ supp_refused(struct rcpt *r, const struct envelope *e,
 	return true;
 }
 
+/* supp_refusing - is the outcome being written a suppression refusal? */
+bool
+supp_refusing(void)
+{
+	return refusing;
+}
+
 /* Queue addr for the list "default" at the next flush. */
 static void
 pend_add(const char *addr, const char *reason, time_t now)
