@@ -13,8 +13,9 @@
  * that caused them: a crash may repeat an addition, never lose one.
  *
  * Invariants: a recipient whose lists cannot be read is deferred, never
- * sent; the soft-bounce table holds only addresses whose last outcome
- * was a deferral, and only while permanent-bounce-after is set.
+ * sent; the soft-bounce table holds only addresses deferred since their
+ * last delivery, and only while permanent-bounce-after is set; it is
+ * pruned of ended runs before it grows.
  */
 #include <arpa/inet.h>
 
@@ -31,6 +32,7 @@
 #include "suppress.h"
 
 #define SOFT_MINBUCKETS	1024
+#define SOFT_MINPAUSE	86400	/* seconds without a deferral that end a run */
 
 /* The lists of the sources that name the same suppression-lists. */
 struct supp_src {
@@ -43,6 +45,7 @@ struct supp_src {
 struct soft {
 	struct soft	*next;
 	time_t		 since;
+	time_t		 last;		/* its last deferral */
 	char		 key[];
 };
 
@@ -289,12 +292,40 @@ soft_slot(const char *key)
 	return p;
 }
 
-static void
-soft_grow(void)
+/*
+ * Has the run of x ended: no deferral for longer than
+ * permanent-bounce-after or SOFT_MINPAUSE, whichever is longer?  (Not
+ * just the former, which may be shorter than the retry interval.)
+ */
+static bool
+run_ended(const struct soft *x, time_t now)
 {
-	struct soft **n, *p, *next;
+	int64_t pause = pb_after > SOFT_MINPAUSE ? pb_after : SOFT_MINPAUSE;
+
+	return (int64_t)(now - x->last) > pause;
+}
+
+/*
+ * The table is full: first drop the runs that have ended, then double it
+ * if it is still half full.
+ */
+static void
+soft_grow(time_t now)
+{
+	struct soft **n, **pp, *p, *next;
 	size_t cap = capsoft == 0 ? SOFT_MINBUCKETS : capsoft * 2;
 
+	for (size_t i = 0; i < capsoft; i++)
+		for (pp = &soft[i]; (p = *pp) != NULL; ) {
+			if (run_ended(p, now)) {
+				*pp = p->next;
+				free(p);
+				nsoft--;
+			} else
+				pp = &p->next;
+		}
+	if (capsoft > 0 && nsoft < capsoft / 2)
+		return;
 	if ((n = calloc(cap, sizeof(*n))) == NULL)
 		die(EX_TEMPFAIL, "out of memory");
 	for (size_t i = 0; i < capsoft; i++)
@@ -323,8 +354,9 @@ soft_forget(const char *key)
 /*
  * A deferral of r at now: start or continue its address's run of soft
  * bounces, and suppress the address once the run is long enough.  A run
- * starts at the first deferral this process saw since the last success,
- * or at r's first attempt if that was before this process started.
+ * starts at the first deferral this process saw since the last delivery
+ * (or since the last run ended), or at r's first attempt if that was
+ * before this process started.
  */
 static void
 soft_bounce(const struct rcpt *r, const char *key, time_t now)
@@ -335,7 +367,7 @@ soft_bounce(const struct rcpt *r, const char *key, time_t now)
 	size_t klen = strlen(key);
 
 	if (nsoft >= capsoft)
-		soft_grow();
+		soft_grow(now);
 	p = soft_slot(key);
 	if ((x = *p) == NULL) {
 		if ((x = malloc(sizeof(*x) + klen + 1)) == NULL)
@@ -346,7 +378,9 @@ soft_bounce(const struct rcpt *r, const char *key, time_t now)
 		x->next = NULL;
 		*p = x;
 		nsoft++;
-	}
+	} else if (run_ended(x, now))
+		x->since = now;
+	x->last = now;
 	if (suppress_soft_bounce_entry(key, x->since, now, pb_after, &se,
 	    reason, sizeof(reason)) == 1) {
 		pend_add(key, reason, now);
