@@ -221,7 +221,8 @@ supp_refused(struct rcpt *r, const struct envelope *e,
 	if (rc == 1) {
 		(void)snprintf(text, sizeof(text), "<%s>: recipient is in "
 		    "suppression list \"%s\"", addr, mt.list);
-		log_info("%s: %s", r->m->id, text);
+		log_info("refused id=%s rcpt=<%s> list=%s", r->m->id, addr,
+		    mt.list);
 		refusing = true;
 		rcpt_finalize(r, e, ENVELOPE_FAILED, "failed", 550, "5.7.1",
 		    text, NULL);
@@ -229,7 +230,7 @@ supp_refused(struct rcpt *r, const struct envelope *e,
 	} else {
 		if (src->set == NULL)
 			(void)snprintf(text, sizeof(text), "%s", src->why);
-		log_warn("%s: <%s>: suppression lists: %s: deferred",
+		log_warn("deferred id=%s rcpt=<%s>: suppression lists: %s",
 		    r->m->id, addr, text);
 		rcpt_defer(r, e, true, 451, "4.3.0",
 		    "suppression lists cannot be read", NULL);
