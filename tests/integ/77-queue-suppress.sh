@@ -7,7 +7,8 @@
 # "default" after 2 s and fails at its next try; <bounce-action> blocks:
 # "suppress" on a 550 5.1.1 (bad-mailbox) adds the address, "retry" on a
 # 552 5.2.2 (quota-issues) retries it until max-tries, then fails it,
-# "bounce" fails a 452 (quota-issues) at once;
+# "bounce" fails a 452 (quota-issues) at once, "retry" of type transient
+# waits its own retry-after;
 # after SIGHUP a source's new suppression-lists apply to a recipient
 # already queued, and one that cannot be read (an address-file missing)
 # defers it with 451 4.3.0 until it is fixed.
@@ -54,12 +55,20 @@ permanent-bounce-after 2s
 	match quota-issues
 	action bounce
 </bounce-action>
+<bounce-action>
+	type transient
+	match spam-related
+	action retry
+	retry-after 2s
+	max-tries 2
+</bounce-action>
 EOF
 start_mx "127.0.0.1:$MX" \
     --reply 'RCPT:^soft@:451 4.2.0 try again later' \
     --reply 'RCPT:^bad@:550 5.1.1 user unknown' \
     --reply 'RCPT:^full@:552 5.2.2 mailbox full' \
-    --reply 'RCPT:^now@:452 4.2.2 mailbox full' || exit 1
+    --reply 'RCPT:^now@:452 4.2.2 mailbox full' \
+    --reply 'RCPT:^spam@:451 4.7.1 message looks like spam' || exit 1
 
 # rcptof VERB ADDR: the journal records of VERB for ADDR
 rcptof() {
@@ -80,6 +89,7 @@ inj 1 soft@dest.test
 inj 1 bad@dest.test
 inj 1 full@dest.test
 inj 1 now@dest.test
+inj 1 spam@dest.test
 "$CTL" -C "$QC" suppress add -r "operator" gone@dest.test >/dev/null ||
     fail "suppress add gone"
 "$CTL" -C "$QC" suppress add -l vip v@hold.test >/dev/null ||
@@ -92,8 +102,8 @@ wait_until '[ -n "$(rcptof delivered a@dest.test)" ]' 5 ||
     fail "a@dest.test not delivered"
 r=$(rcptof failed gone@dest.test)
 match "refused: record" "$r" '*dsn-status=5.7.1 *'
-match "refused: text" "$r" \
-    '*dsn-diag=smtp;550%205.7.1%20<gone@dest.test>:%20recipient%20is%20in%20suppression%20list%20"default"*'
+match "refused: text" "$r" "*dsn-diag=smtp;550%205.7.1%20<gone@dest.test>:\
+%20recipient%20is%20in%20suppression%20list%20\"default\"*"
 match "refused: category" "$r" '*bounce-cat=policy-related*'
 eq "refused: RCPTs to the MX" \
     "$(mx_stat "$MX" "'gone@dest.test' in recipients")" False
@@ -124,6 +134,15 @@ wait_until '[ -n "$(rcptof failed now@dest.test)" ]' 5
 match "bounce: failed" "$(rcptof failed now@dest.test)" '*code=452 *'
 eq "bounce: not deferred" "$(rcptof deferred now@dest.test)" ""
 
+# bounce-action retry on a deferral: its own retry-after, then failed
+wait_until '[ -n "$(rcptof failed spam@dest.test)" ]' 5 ||
+    fail "spam@dest.test never failed"
+eq "transient retry: deferred" "$(rcptof deferred spam@dest.test | wc -l)" 1
+t2=$(rcptof deferred spam@dest.test | sed 's/.*logged=\([0-9.]*\) .*/\1/')
+t3=$(rcptof failed spam@dest.test | sed 's/.*logged=\([0-9.]*\) .*/\1/')
+eq "transient retry: waited its retry-after" "$(awk -v a="$t2" -v b="$t3" \
+    'BEGIN { print (b - a >= 1) ? "yes" : b - a }')" yes
+
 # permanent-bounce-after 2s: 451s for 2 s, then suppressed, then failed
 wait_until '[ -n "$(rcptof failed soft@dest.test)" ]' 8 ||
     fail "soft@dest.test never failed"
@@ -140,8 +159,8 @@ grep -q 'suppressed rcpt=<soft@dest.test> list=default reason=soft%20bounces' \
 
 # SIGHUP: the source's lists now name vip, and hold.test runs
 eq "hold: nothing yet" "$(rcptof failed v@hold.test)" ""
-sed -i 's/suppression-lists default/&, vip/;/hold/,/pause/s/pause yes/pause no/' \
-    "$QC"
+sed -i 's/suppression-lists default/&, vip/' "$QC"
+sed -i '/hold/,/pause/s/pause yes/pause no/' "$QC"
 kill -HUP "$QPID"
 wait_until '[ -n "$(rcptof failed v@hold.test)" ]' 5 ||
     fail "reload: v@hold.test not refused"
