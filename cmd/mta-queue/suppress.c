@@ -10,7 +10,9 @@
  * start and on every reload over one store; a check costs one lookup a
  * recipient.  Additions are collected and written as one batch (one
  * fsync) by bounce_flush(), before the journal sync of the outcomes
- * that caused them: a crash may repeat an addition, never lose one.
+ * that caused them: a crash may repeat an addition; a crash of this
+ * process loses those of the outcomes not committed yet, as it does
+ * their DSNs.
  *
  * Invariants: a recipient whose lists cannot be read is deferred, never
  * sent; the soft-bounce table holds only addresses deferred since their
