@@ -653,8 +653,8 @@ CONF_DIRECTIVE(CONF_KEY_PRIVATE_KEY, "private-key", CONF_T_PATH, DKB, NULL,
     true, NULL)
 CONF_DIRECTIVE(CONF_KEY_PRIVATE_KEY_FILE, "private-key-file", CONF_T_PATH,
     DK, NULL, true, NULL)
-CONF_DIRECTIVE(CONF_KEY_TYPE, "type", CONF_T_ENUM, DKB | BA, NULL, false,
-    "dk|dkim|permanent|transient")
+CONF_DIRECTIVE(CONF_KEY_TYPE, "type", CONF_T_ENUM, DKB, NULL, false,
+    "dk|dkim")
 CONF_DIRECTIVE(CONF_HEADER_LIST, "header-list", CONF_T_TEXT, DK, NULL,
     true, NULL)
 CONF_DIRECTIVE(CONF_CANONICALIZATION, "canonicalization", CONF_T_ENUM, DK,
@@ -671,7 +671,7 @@ CONF_DIRECTIVE(CONF_BOUNCE_LOG, "bounce-log", CONF_T_PATH, G | V, NULL,
 CONF_DIRECTIVE(CONF_BOUNCE_CATEGORY_LOG, "bounce-category-log", CONF_T_PATH,
     G, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_PERMANENT_BOUNCE_AFTER, "permanent-bounce-after",
-    CONF_T_INTERVAL_NEVER, G, "never", false, NULL)
+    CONF_T_INTERVAL_NEVER, G, "never", true, NULL)
 CONF_DIRECTIVE(CONF_DELIVER_LOCAL_DSN, "deliver-local-dsn", CONF_T_BOOL, D,
     "yes", true, NULL)
 CONF_DIRECTIVE(CONF_DSN_FORMAT, "dsn-format", CONF_T_ENUM, D, "rfc3464",
@@ -680,10 +680,12 @@ CONF_DIRECTIVE(CONF_NOTIFY_OF_DELAY_EVERY, "notify-of-delay-every",
     CONF_T_INTERVAL_NEVER, D, "4h", false, NULL)
 CONF_DIRECTIVE(CONF_CUSTOM_DSN_FROM_HEADER, "custom-dsn-from-header",
     CONF_T_TEXT, G, NULL, true, NULL)
-CONF_DIRECTIVE(CONF_MATCH, "match", CONF_T_WORDS, BA, NULL, false, NULL)
-CONF_DIRECTIVE(CONF_ACTION, "action", CONF_T_ENUM, BA, NULL, false,
+CONF_DIRECTIVE(CONF_BA_TYPE, "type", CONF_T_ENUM, BA, NULL, true,
+    "permanent|transient")
+CONF_DIRECTIVE(CONF_MATCH, "match", CONF_T_WORDS, BA, NULL, true, NULL)
+CONF_DIRECTIVE(CONF_ACTION, "action", CONF_T_ENUM, BA, NULL, true,
     "suppress|retry|bounce")
-CONF_DIRECTIVE(CONF_MAX_TRIES, "max-tries", CONF_T_INT, BA, NULL, false,
+CONF_DIRECTIVE(CONF_MAX_TRIES, "max-tries", CONF_T_INT, BA, NULL, true,
     NULL)
 
 /* Rule lists. */

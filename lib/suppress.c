@@ -1472,9 +1472,34 @@ suppress_count(struct suppress *s)
 }
 
 /*
- * suppress_soft_bounce - for permanent-bounce-after: an address that has
- * soft-bounced since first (and still does at now) for at least after
- * seconds goes into the default list; 1 if it did, 0 if not yet, -1
+ * suppress_soft_bounce_entry - for permanent-bounce-after, without
+ * writing: whether an address that has soft-bounced since first (and
+ * still does at now) has done so for at least after seconds; 1 and e
+ * filled (its reason in reason, reasonlen bytes) if so, else 0
+ */
+int
+suppress_soft_bounce_entry(const char *addr, time_t first, time_t now,
+    int64_t after, struct suppress_entry *e, char *reason, size_t reasonlen)
+{
+	struct tm tm;
+
+	if (after == INT64_MAX || after < 0 || now < first ||
+	    (int64_t)(now - first) < after)
+		return 0;
+	if (gmtime_r(&first, &tm) == NULL ||
+	    strftime(reason, reasonlen, "soft bounces since "
+	    "%Y-%m-%dT%H:%M:%SZ (permanent-bounce-after)", &tm) == 0)
+		(void)strlcpy(reason, "permanent-bounce-after", reasonlen);
+	e->addr = addr;
+	e->list = SUPPRESS_DEFAULT_LIST;
+	e->added = (int64_t)now;
+	e->reason = reason;
+	return 1;
+}
+
+/*
+ * suppress_soft_bounce - suppress_soft_bounce_entry, and the entry added
+ * to the store; 1 if it was, 0 if not yet, -1
  */
 int
 suppress_soft_bounce(struct suppress *s, const char *addr, time_t first,
@@ -1482,19 +1507,10 @@ suppress_soft_bounce(struct suppress *s, const char *addr, time_t first,
 {
 	struct suppress_entry e;
 	char reason[128];
-	struct tm tm;
 
-	if (after == INT64_MAX || after < 0 || now < first ||
-	    (int64_t)(now - first) < after)
+	if (suppress_soft_bounce_entry(addr, first, now, after, &e, reason,
+	    sizeof(reason)) == 0)
 		return 0;
-	if (gmtime_r(&first, &tm) == NULL ||
-	    strftime(reason, sizeof(reason), "soft bounces since "
-	    "%Y-%m-%dT%H:%M:%SZ (permanent-bounce-after)", &tm) == 0)
-		(void)strlcpy(reason, "permanent-bounce-after", sizeof(reason));
-	e.addr = addr;
-	e.list = SUPPRESS_DEFAULT_LIST;
-	e.added = (int64_t)now;
-	e.reason = reason;
 	return suppress_add(s, &e, 1, err, errlen) == -1 ? -1 : 1;
 }
 

@@ -60,6 +60,8 @@ int	suppress_walk(struct suppress *,
 size_t	suppress_count(struct suppress *);
 int	suppress_soft_bounce(struct suppress *, const char *, time_t, time_t,
 	    int64_t, char *, size_t);
+int	suppress_soft_bounce_entry(const char *, time_t, time_t, int64_t,
+	    struct suppress_entry *, char *, size_t);
 
 /*
  * CSV import: each row goes to the callback as an entry, or as NULL and

@@ -8,6 +8,10 @@
  * each message's notes become one DSN committed to the spool.  So a
  * crash may repeat a DSN but never lose one, and the original is still
  * in queue/ when the DSN quotes it.
+ *
+ * The <bounce-action> blocks say what a failure or deferral of some
+ * bounce categories does besides: suppress the address, retry a
+ * permanent failure, or bounce a temporary one (mta.conf(5)).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,7 +42,20 @@ struct note {
 	char		 diag[DSN_TEXTMAX];
 };
 
+/* One <bounce-action> block. */
+struct baction {
+	int	 type;			/* BT_* */
+	int	 action;		/* BA_* */
+	char	*match;			/* categories; NULL: every one */
+	struct confval_intervals retry;	/* n == 0: the queue's */
+	int64_t	 max_tries;		/* 0: no limit */
+};
+
+enum { BT_ANY, BT_PERMANENT, BT_TRANSIENT };
+
 static struct bouncecat *cats;
+static struct baction *bactions;
+static size_t nbactions;
 static struct submit dsnsub;
 static bool dsn_ready;
 static struct note *notes;
@@ -62,7 +80,113 @@ rules_path(char *buf, size_t size)
 	return NULL;
 }
 
-/* bounce_setup - load the categories and the DSN settings of S.conf */
+static void
+bactions_free(void)
+{
+	for (size_t i = 0; i < nbactions; i++)
+		free(bactions[i].match);
+	free(bactions);
+	bactions = NULL;
+	nbactions = 0;
+}
+
+/*
+ * The <bounce-action> blocks of S.conf, in file order; a block without
+ * an action does nothing and is left out with a warning.
+ */
+static void
+bactions_load(void)
+{
+	const struct conf_block *b;
+	const struct conf_directive *d;
+	struct baction *v, *a;
+
+	bactions_free();
+	for (b = conf_root(S.conf)->child; b != NULL; b = b->next) {
+		if (b->scope != CONF_S_BOUNCE_ACTION)
+			continue;
+		if ((d = conf_block_get(b, CONF_ACTION)) == NULL) {
+			log_warn("%s:%d: <bounce-action> without an action: "
+			    "ignored", b->file, b->line);
+			continue;
+		}
+		if ((v = reallocarray(bactions, nbactions + 1,
+		    sizeof(*v))) == NULL)
+			die(EX_TEMPFAIL, "out of memory");
+		bactions = v;
+		a = &bactions[nbactions++];
+		memset(a, 0, sizeof(*a));
+		a->action = d->num == 0 ? BA_SUPPRESS : d->num == 1 ?
+		    BA_RETRY : BA_BOUNCE;
+		if ((d = conf_block_get(b, CONF_BA_TYPE)) != NULL)
+			a->type = d->num == 0 ? BT_PERMANENT : BT_TRANSIENT;
+		if ((d = conf_block_get(b, CONF_MATCH)) != NULL &&
+		    (a->match = strdup(d->text)) == NULL)
+			die(EX_TEMPFAIL, "out of memory");
+		/* "retry-after CODE TEXT DELAY" is a <domain>'s rule */
+		if ((d = conf_block_get(b, CONF_RETRY_AFTER)) != NULL &&
+		    d->num == 0 && d->obj != NULL)
+			a->retry = *(const struct confval_intervals *)d->obj;
+		if ((d = conf_block_get(b, CONF_MAX_TRIES)) != NULL)
+			a->max_tries = d->num;
+	}
+}
+
+/* Is the category cat one of the words of list? */
+static bool
+in_words(const char *list, const char *cat)
+{
+	size_t n = strlen(cat), k;
+
+	while (*list != '\0') {
+		list += strspn(list, ", \t");
+		k = strcspn(list, ", \t");
+		if (k == n && strncmp(list, cat, n) == 0)
+			return true;
+		list += k;
+	}
+	return false;
+}
+
+/*
+ * bounce_action - the first <bounce-action> for an outcome with this
+ * reply (state ENVELOPE_FAILED or _EXPIRED, or _PENDING for a
+ * deferral): BA_NONE or its action; for BA_RETRY the delay before the
+ * next of tries attempts (0: the queue's retry-after) and its max-tries
+ * (0: no limit)
+ */
+int
+bounce_action(int state, int code, const char *dsn, const char *text,
+    unsigned tries, int64_t *retry, int64_t *max_tries)
+{
+	const struct baction *a;
+	const char *cat = NULL;
+	bool permanent = state != ENVELOPE_PENDING;
+
+	*retry = *max_tries = 0;
+	for (size_t i = 0; i < nbactions; i++) {
+		a = &bactions[i];
+		if ((a->type == BT_PERMANENT && !permanent) ||
+		    (a->type == BT_TRANSIENT && permanent))
+			continue;
+		if (cat == NULL)
+			cat = bounce_category(state == ENVELOPE_EXPIRED ?
+			    "expired" : "failed", code, dsn, text);
+		if (a->match != NULL && !in_words(a->match, cat))
+			continue;
+		if (a->retry.n > 0)
+			*retry = a->retry.v[(tries == 0 ? 1 : tries >
+			    a->retry.n ? a->retry.n : tries) - 1];
+		*max_tries = a->max_tries;
+		return a->action;
+	}
+	return BA_NONE;
+}
+
+/*
+ * bounce_setup - load the categories, the <bounce-action> blocks, the
+ * DSN settings and the suppression lists of S.conf
+ */
 int
 bounce_setup(char *err, size_t errlen)
 {
@@ -70,6 +194,10 @@ bounce_setup(char *err, size_t errlen)
 	char path[PATH_MAX];
 	const char *p = rules_path(path, sizeof(path));
 
+	bactions_load();
+	if (supp_setup(err, errlen) == -1)
+		log_warn("suppression lists: %s: recipients are deferred "
+		    "until they can be read", err);
 	if (p == NULL) {
 		log_warn("no %s next to %s or in %s: bounce categories from "
 		    "the config only", BOUNCECAT_FILE, S.confpath,
@@ -97,6 +225,8 @@ bounce_category(const char *type, int code, const char *dsn,
 {
 	if (strcmp(type, "expired") == 0)
 		return "message-expired";
+	if (supp_refusing())
+		return "policy-related";	/* a suppressed recipient */
 	return bouncecat_classify(cats, code, dsn, text);
 }
 
@@ -169,7 +299,10 @@ submit_one(size_t from)
 		    qid, n, n == 1 ? "" : "s");
 }
 
-/* bounce_flush - commit the DSNs noted since the last flush */
+/*
+ * bounce_flush - commit the DSNs noted since the last flush, and the
+ * addresses to suppress
+ */
 void
 bounce_flush(void)
 {
@@ -177,4 +310,5 @@ bounce_flush(void)
 		if (notes[i].m != NULL && dsn_ready)
 			submit_one(i);
 	nnotes = 0;
+	supp_flush();
 }

@@ -196,6 +196,8 @@ void	rcpt_finalize(struct rcpt *, const struct envelope *, int,
 	    const struct session *);
 void	rcpt_defer(struct rcpt *, const struct envelope *, bool, int,
 	    const char *, const char *, const struct session *);
+void	rcpt_defer_after(struct rcpt *, const struct envelope *, bool,
+	    int64_t, int, const char *, const char *, const struct session *);
 void	rcpt_unlink(struct rcpt *);
 void	sweep_start(void);
 void	slots_freed(void);
@@ -237,9 +239,14 @@ struct vmta *vmta_get(const char *);
 const char *pool_pick(const char *, const char **);
 int64_t	global_total(void);
 
-/* commit.c */
+/* What a <bounce-action> block does (bounce.c). */
+enum { BA_NONE, BA_SUPPRESS, BA_RETRY, BA_BOUNCE };
+
+/* commit.c, bounce.c */
 int	bounce_setup(char *, size_t);
 const char *bounce_category(const char *, int, const char *, const char *);
+int	bounce_action(int, int, const char *, const char *, unsigned,
+	    int64_t *, int64_t *);
 void	bounce_note(struct msg *, size_t, bool, int, const char *,
 	    const char *, const struct session *);
 void	bounce_flush(void);
@@ -252,6 +259,18 @@ int	commit_replay(void);
 void	journal_outcome_write(const char *, const struct msg *,
 	    const struct envelope *, size_t, const struct rcpt *, int,
 	    const char *, const char *, const struct session *);
+
+/* suppress.c */
+struct supp_src;
+
+int	supp_setup(char *, size_t);
+const struct supp_src *supp_source(const struct envelope *);
+bool	supp_refused(struct rcpt *, const struct envelope *,
+	    const struct supp_src *);
+void	supp_outcome(struct rcpt *, const struct envelope *, int, int,
+	    const char *, const char *, const struct session *);
+void	supp_flush(void);
+bool	supp_refusing(void);
 
 /* remove.c */
 int	remove_start(void);

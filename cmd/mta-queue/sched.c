@@ -402,6 +402,7 @@ rcpt_finalize(struct rcpt *r, const struct envelope *e, int state,
 	}
 	r->state = (uint8_t)state;
 	journal_outcome_write(type, m, e, i, r, code, dsn, text, s);
+	supp_outcome(r, e, state, code, dsn, text, s);
 	commit_add(m, (uint32_t)i, r->state, r->attempts, r->next_at,
 	    r->first, e != NULL ? e->rcpt[i].off : 0);
 	if (state == ENVELOPE_FAILED || state == ENVELOPE_EXPIRED)
@@ -449,12 +450,14 @@ queue_retry_interval(const struct queue *q, unsigned k)
 }
 
 /*
- * rcpt_defer - r (in a transaction) was deferred; an attempt (counted)
- * sets its next try by retry-after, else it is ready again at once
+ * rcpt_defer_after - r (in a transaction) was deferred; an attempt
+ * (counted) sets its next try after secs (0: by retry-after), else it
+ * is ready again at once
  */
 void
-rcpt_defer(struct rcpt *r, const struct envelope *e, bool counted,
-    int code, const char *dsn, const char *text, const struct session *s)
+rcpt_defer_after(struct rcpt *r, const struct envelope *e, bool counted,
+    int64_t secs, int code, const char *dsn, const char *text,
+    const struct session *s)
 {
 	struct msg *m = r->m;
 	struct queue *q = r->q;
@@ -466,10 +469,11 @@ rcpt_defer(struct rcpt *r, const struct envelope *e, bool counted,
 			r->first = (uint32_t)now;
 		if (r->attempts < ENVELOPE_MAXATTEMPTS)
 			r->attempts++;
-		r->next_at = (uint32_t)(now + queue_retry_interval(q,
-		    r->attempts));
+		r->next_at = (uint32_t)(now + (secs > 0 ? secs :
+		    queue_retry_interval(q, r->attempts)));
 		journal_outcome_write("deferred", m, e, i, r, code, dsn, text,
 		    s);
+		supp_outcome(r, e, ENVELOPE_PENDING, code, dsn, text, s);
 		commit_add(m, (uint32_t)i, r->state, r->attempts, r->next_at,
 		    r->first, e != NULL ? e->rcpt[i].off : 0);
 		S.deferred++;
@@ -478,6 +482,14 @@ rcpt_defer(struct rcpt *r, const struct envelope *e, bool counted,
 	}
 	rcpt_place(r, now);
 	queue_kick(q);
+}
+
+/* rcpt_defer - rcpt_defer_after, the next try by retry-after */
+void
+rcpt_defer(struct rcpt *r, const struct envelope *e, bool counted,
+    int code, const char *dsn, const char *text, const struct session *s)
+{
+	rcpt_defer_after(r, e, counted, 0, code, dsn, text, s);
 }
 
 /* msg_expired - has m passed q's bounce-after? */

@@ -202,11 +202,17 @@ msg_drop(struct msg *m)
 		m->gone = true;
 }
 
+/*
+ * The next transaction of q: the ready recipients of the message at the
+ * head of its ready list, those in a suppression list failed instead;
+ * NULL when none is left to send.
+ */
 static struct txn *
 txn_make(struct queue *q)
 {
 	struct rcpt *r = q->ready_head;
 	struct msg *m = r->m;
+	const struct supp_src *src;
 	struct txn *t;
 	char err[512];
 	size_t n = 0;
@@ -222,13 +228,19 @@ txn_make(struct queue *q)
 		txn_free(t);
 		return NULL;
 	}
+	src = supp_source(&t->env);
 	for (uint32_t i = 0; i < m->nrcpt && n < (size_t)q->set.max_rcpt;
 	    i++) {
 		r = &m->rcpt[i];
 		if (r->q != q || r->where != R_READY)
 			continue;
 		rcpt_unlink(r);
-		t->idx[n++] = i;
+		if (!supp_refused(r, &t->env, src))
+			t->idx[n++] = i;
+	}
+	if (n == 0) {
+		txn_free(t);
+		return NULL;
 	}
 	t->n = n;
 	m->busy += (uint32_t)n;
@@ -363,7 +375,9 @@ session_rcpt(struct session *s, const struct proto_rec *rec)
 	long long n;
 	size_t k;
 	struct rcpt *r;
-	bool brcpt, bqueue;
+	int64_t retry, max_tries;
+	bool brcpt, bqueue, delivered, failed;
+	int act;
 
 	if (t == NULL || proto_get_num(rec, "n", 0, t->m->nrcpt - 1, &n) ==
 	    -1 || strcmp(get_str(rec, "id"), t->m->id) != 0) {
@@ -382,10 +396,21 @@ session_rcpt(struct session *s, const struct proto_rec *rec)
 	t->answered++;
 	r = &t->m->rcpt[n];
 	reply_check(q, code, dsn, text, &brcpt, &bqueue);
-	if (strcmp(status, "delivered") == 0)
+	delivered = strcmp(status, "delivered") == 0;
+	failed = strcmp(status, "failed") == 0 || brcpt || bqueue;
+	act = delivered ? BA_NONE : bounce_action(failed ? ENVELOPE_FAILED :
+	    ENVELOPE_PENDING, code, dsn, text, r->attempts + 1u, &retry,
+	    &max_tries);
+	/* retries end at max-tries; a reply pattern's bounce stands */
+	if (act == BA_RETRY && (brcpt || bqueue || (max_tries > 0 &&
+	    r->attempts + 1 >= max_tries)))
+		act = BA_BOUNCE;
+	if (delivered)
 		rcpt_finalize(r, &t->env, ENVELOPE_DELIVERED, "delivered",
 		    code, dsn, text, s);
-	else if (strcmp(status, "failed") == 0 || brcpt || bqueue)
+	else if (act == BA_RETRY)
+		rcpt_defer_after(r, &t->env, true, retry, code, dsn, text, s);
+	else if (failed || act == BA_BOUNCE)
 		rcpt_finalize(r, &t->env, ENVELOPE_FAILED, "failed", code,
 		    dsn, text, s);
 	else

@@ -400,6 +400,45 @@ TEST(values)
 	    "</virtual-mta-pool>\n", "2", "\"ghost\" is not defined");
 }
 
+/* <bounce-action>: its own "type" row, apart from <domain-key>'s */
+TEST(bounce_action)
+{
+	const struct conf_block *b;
+	struct conf *c;
+
+	check_diag("<bounce-action>\ntype permanent\nmatch bad-mailbox, "
+	    "bad-domain\naction suppress\n</bounce-action>\n"
+	    "<bounce-action x>\ntype TRANSIENT\nmatch spam-related\n"
+	    "action retry\nretry-after 6h, 12h\nmax-tries 3\n"
+	    "</bounce-action>\n", "", NULL);
+	check_diag("<bounce-action>\ntype dkim\n</bounce-action>\n", "2",
+	    "is not one of");
+	check_diag("<bounce-action>\ntype\n</bounce-action>\n", "2",
+	    "missing value");
+	check_diag("<bounce-action>\nmatch bad-mailbox nope\n"
+	    "</bounce-action>\n", "2", "unknown bounce category");
+	check_diag("<bounce-action>\naction explode\n</bounce-action>\n",
+	    "2", "is not one of");
+	check_diag("<bounce-action>\nmax-tries -1\n</bounce-action>\n", "2",
+	    NULL);
+	check_diag("<bounce-action>\nmax-tries 99999999999999999999\n"
+	    "</bounce-action>\n", "2", NULL);
+	check_diag("<bounce-action>\nretry-after 1h,\n</bounce-action>\n",
+	    "2", NULL);
+	check_diag("<bounce-action>\naction suppress\n", "1", "never closed");
+	check_diag("type permanent\n", "1", NULL);
+	c = conf_load(write_conf("t.conf", "<bounce-action>\ntype transient\n"
+	    "</bounce-action>\n<domain-key k,example.net,/k.pem>\ntype dkim\n"
+	    "</domain-key>\n"));
+	CHECK(c != NULL && conf_errors(c) == 0);
+	if (c == NULL)
+		return;
+	b = conf_find_block(c, CONF_S_BOUNCE_ACTION, NULL);
+	CHECK(b != NULL && conf_block_get(b, CONF_BA_TYPE) != NULL &&
+	    conf_block_get(b, CONF_BA_TYPE)->num == 1);
+	conf_free(c);
+}
+
 TEST(comments_and_quotes)
 {
 	struct conf *c;
@@ -532,6 +571,7 @@ static const struct test_case tests[] = {
 	T(nesting_rules),
 	T(directives_in_wrong_place),
 	T(values),
+	T(bounce_action),
 	T(comments_and_quotes),
 	T(includes),
 	T(macros),

@@ -574,6 +574,45 @@ TEST(soft_bounce)
 	teardown();
 }
 
+/* The entry alone, for a caller that writes many in one batch. */
+TEST(soft_bounce_entry)
+{
+	static const struct {
+		time_t	 first, now;
+		int64_t	 after;
+		int	 want;
+	} t[] = {
+		{ 1000, 1000, 0, 1 },		/* at once */
+		{ 1000, 1001, 2, 0 },
+		{ 1000, 1002, 2, 1 },
+		{ 1000, 999, 0, 0 },		/* the clock went back */
+		{ 1000, 5000, -1, 0 },
+		{ 1000, 5000, INT64_MAX, 0 },	/* never */
+		{ 0, 0x7fffffff, 3600, 1 },
+	};
+	struct suppress_entry e;
+	char reason[128], tiny[8];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		CHECK_INT(suppress_soft_bounce_entry("a@x.test", t[i].first,
+		    t[i].now, t[i].after, &e, reason, sizeof(reason)),
+		    t[i].want);
+		if (t[i].want == 0) {
+			CHECK(e.addr == NULL);
+			continue;
+		}
+		CHECK_STR(e.addr, "a@x.test");
+		CHECK_STR(e.list, SUPPRESS_DEFAULT_LIST);
+		CHECK_INT(e.added, t[i].now);
+		CHECK(strncmp(e.reason, "soft bounces since ", 19) == 0);
+	}
+	/* a reason buffer too small for the time: the bare reason, cut */
+	CHECK_INT(suppress_soft_bounce_entry("a@x.test", 1000, 2000, 10, &e,
+	    tiny, sizeof(tiny)), 1);
+	CHECK_STR(e.reason, "permane");
+}
+
 struct rows {
 	struct buf out;
 	unsigned long nbad;
@@ -666,6 +705,7 @@ static const struct test_case tests[] = {
 	T(bulk_and_walk),
 	T(address_lists),
 	T(soft_bounce),
+	T(soft_bounce_entry),
 	T(csv),
 	{ NULL, NULL }
 };
