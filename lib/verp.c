@@ -30,7 +30,7 @@
 #include "conf.h"
 #include "verp.h"
 
-#define KEYMODE	0640
+#define KEYMODE	0600
 
 static const char base32[] = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -247,21 +247,29 @@ bad:
 	return -1;
 }
 
-static int
-read_key(const char *path, unsigned char key[VERP_KEYLEN])
+/*
+ * verp_key_read - read the HMAC key at path, never making one (a reader
+ * such as mta-bounce); EINVAL when the file is not a key
+ */
+int
+verp_key_read(const char *path, unsigned char key[VERP_KEYLEN])
 {
+	unsigned char b[VERP_KEYLEN + 1];
 	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
-	n = read(fd, key, VERP_KEYLEN);
+	n = read(fd, b, sizeof(b));	/* one more: a longer file is not ours */
 	(void)close(fd);
 	if (n != VERP_KEYLEN) {
+		explicit_bzero(b, sizeof(b));
 		if (n >= 0)
-			errno = EINVAL;	/* short: not a key of ours */
+			errno = EINVAL;
 		return -1;
 	}
+	memcpy(key, b, VERP_KEYLEN);
+	explicit_bzero(b, sizeof(b));
 	return 0;
 }
 
@@ -276,7 +284,7 @@ verp_key_load(const char *path, unsigned char key[VERP_KEYLEN])
 	char tmp[4096];
 	int fd, n, save;
 
-	if (read_key(path, key) == 0)
+	if (verp_key_read(path, key) == 0)
 		return 0;
 	if (errno != ENOENT)
 		return -1;
@@ -305,7 +313,7 @@ verp_key_load(const char *path, unsigned char key[VERP_KEYLEN])
 	}
 	(void)unlink(tmp);
 	explicit_bzero(key, VERP_KEYLEN);
-	return read_key(path, key);
+	return verp_key_read(path, key);
 }
 
 /*

@@ -30,6 +30,7 @@ int	verp_encode(const char *, const char *, const char *,
 	    const unsigned char *, size_t, struct buf *);
 int	verp_decode(const char *, const char *, const unsigned char *,
 	    size_t, struct buf *, struct buf *);
+int	verp_key_read(const char *, unsigned char [VERP_KEYLEN]);
 int	verp_key_load(const char *, unsigned char [VERP_KEYLEN]);
 const char *verp_bounce_domain(const struct conf *, const char *,
 	    const char *);

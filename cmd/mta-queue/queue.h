@@ -75,6 +75,8 @@ struct qset {
 	struct confval_rate msg_rate, connect_rate;
 	struct confval_intervals retry;
 	int64_t	 bounce_after, queue_interval;
+	int64_t	 delay_every;		/* notify-of-delay-every */
+	char	*bounce_domain;		/* VERP senders at it, or NULL */
 	bool	 pause;
 	char	*hosts;			/* smtp-hosts/route as written */
 	const char *tls;		/* no, try, require */
