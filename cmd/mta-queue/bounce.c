@@ -7,7 +7,8 @@
  * commit flush, before the journal sync that makes the failure final,
  * each message's notes become one DSN committed to the spool.  So a
  * crash may repeat a DSN but never lose one, and the original is still
- * in queue/ when the DSN quotes it.
+ * in queue/ when the DSN quotes it.  A delay notice goes the same way,
+ * then its "delayed" journal record (replayed at restart) says it went.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -20,6 +21,7 @@
 
 #include "bouncecat.h"
 #include "dsn.h"
+#include "journal.h"
 #include "log.h"
 #include "queue.h"
 
@@ -31,6 +33,10 @@ struct note {
 	struct msg	*m;
 	size_t		 idx;
 	bool		 expired;
+	enum dsn_kind	 kind;
+	enum dsn_format	 fmt;		/* notes of one DSN share it */
+	int		 code;
+	uint32_t	 prev_at;	/* DSN_DELAY: rcpt's delayed_at before */
 	time_t		 when;
 	char		 status[16];
 	char		 mx[256];
@@ -122,6 +128,11 @@ bounce_note(struct msg *m, size_t idx, bool expired, int code,
 	n->m = m;
 	n->idx = idx;
 	n->expired = expired;
+	n->kind = DSN_FAILURE;
+	n->fmt = dsn_format_of(S.conf, m->rcpt[idx].q != NULL ?
+	    m->rcpt[idx].q->domain : "", m->pool != NULL ? m->pool :
+	    strcmp(m->vmta, "{default}") != 0 ? m->vmta : NULL);
+	n->code = code;
 	n->when = time(NULL);
 	(void)strlcpy(n->status, dsn != NULL && *dsn != '\0' ? dsn :
 	    expired ? "4.4.7" : "5.0.0", sizeof(n->status));
@@ -135,19 +146,67 @@ bounce_note(struct msg *m, size_t idx, bool expired, int code,
 		    sizeof(n->diag));
 }
 
-/* One DSN for the notes of message m (notes[from...] and later ones). */
+/*
+ * bounce_delay_note - a delay notice is due for recipient idx of m,
+ * deferred with this reply; prev_at: its delayed_at before this one
+ */
+void
+bounce_delay_note(struct msg *m, size_t idx, uint32_t prev_at, int code,
+    const char *dsn, const char *text, const struct session *s)
+{
+	size_t before = nnotes;
+
+	bounce_note(m, idx, false, code, dsn, text, s);
+	if (nnotes == before) {
+		m->rcpt[idx].delayed_at = prev_at;	/* no memory: later */
+		return;
+	}
+	notes[nnotes - 1].kind = DSN_DELAY;
+	notes[nnotes - 1].prev_at = prev_at;
+}
+
+/*
+ * The DSN of a delay notice is committed: journal that it went, so that
+ * a restart does not send this period's notice again.
+ */
+static void
+delay_journal(struct msg *m, const struct note *x)
+{
+	struct rcpt *r = &m->rcpt[x->idx];
+	struct envelope e;
+	char err[512];
+
+	if (msg_read(m, &e, err, sizeof(err)) == -1) {
+		log_warn("%s: delay notice not journaled: %s", m->id, err);
+		return;
+	}
+	/* with a code, diag is "451 text": the text goes on its own */
+	journal_outcome_write("delayed", m, &e, x->idx, r, x->code,
+	    x->status, x->diag + (x->code != 0 ? 4 : 0), NULL);
+	envelope_free(&e);
+}
+
+/*
+ * One DSN for the notes of message m of one kind and format
+ * (notes[from...] and later ones).
+ */
 static void
 submit_one(size_t from)
 {
 	struct dsn_rcpt r[64];
+	struct note *done[64];
 	struct msg *m = notes[from].m;
+	enum dsn_kind kind = notes[from].kind;
+	enum dsn_format fmt = notes[from].fmt;
 	char qid[SPOOL_QIDLEN + 1], err[512];
 	size_t n = 0;
+	int rc;
 
 	for (size_t i = from; i < nnotes && n < 64; i++) {
 		struct note *x = &notes[i];
+		struct queue *q = m->rcpt[x->idx].q;
 
-		if (x->m != m)
+		if (x->m != m || x->kind != kind || x->fmt != fmt)
 			continue;
 		memset(&r[n], 0, sizeof(r[n]));
 		r[n].idx = x->idx;
@@ -156,17 +215,28 @@ submit_one(size_t from)
 		r[n].diag = x->diag;
 		r[n].last_attempt = x->when;
 		r[n].expired = x->expired;
-		n++;
+		if (kind == DSN_DELAY && q != NULL &&
+		    q->set.bounce_after != CONFVAL_NEVER)
+			r[n].retry_until = (time_t)m->queued +
+			    q->set.bounce_after;
+		done[n++] = x;
 		x->m = NULL;		/* done */
 	}
 	if (m->gone)			/* deleted by the operator: no DSN */
 		return;
-	if (dsn_submit(&dsnsub, m->id, r, n, DSN_FAILURE, qid, err,
-	    sizeof(err)) == -1)
+	rc = dsn_submit(&dsnsub, m->id, r, n, kind, qid, err, sizeof(err));
+	if (rc == -1)
 		log_warn("%s: DSN: %s", m->id, err);
 	else if (qid[0] != '\0')
-		log_info("%s: DSN %s to the sender (%zu recipient%s)", m->id,
-		    qid, n, n == 1 ? "" : "s");
+		log_info("%s: %s DSN %s to the sender (%zu recipient%s)",
+		    m->id, kind == DSN_DELAY ? "delay" : "failure", qid, n,
+		    n == 1 ? "" : "s");
+	for (size_t i = 0; i < n && kind == DSN_DELAY; i++) {
+		if (rc == -1)	/* try again at its next deferral */
+			m->rcpt[done[i]->idx].delayed_at = done[i]->prev_at;
+		else if (qid[0] != '\0')
+			delay_journal(m, done[i]);
+	}
 }
 
 /* bounce_flush - commit the DSNs noted since the last flush */

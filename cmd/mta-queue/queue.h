@@ -41,6 +41,7 @@ struct rcpt {
 	uint32_t	 next_at;	/* next attempt, unix seconds */
 	uint32_t	 first;		/* first attempt, 0 if none */
 	uint32_t	 hidx;		/* retry heap index + 1 */
+	uint32_t	 delayed_at;	/* last delay notice, 0 if none */
 	uint16_t	 attempts;
 	uint8_t		 where;
 	uint8_t		 state;		/* enum envelope_state */
@@ -243,6 +244,8 @@ int64_t	global_total(void);
 int	bounce_setup(char *, size_t);
 const char *bounce_category(const char *, int, const char *, const char *);
 void	bounce_note(struct msg *, size_t, bool, int, const char *,
+	    const char *, const struct session *);
+void	bounce_delay_note(struct msg *, size_t, uint32_t, int, const char *,
 	    const char *, const struct session *);
 void	bounce_flush(void);
 int	commit_init(void);

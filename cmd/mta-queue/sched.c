@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dsn.h"
 #include "journal.h"
 #include "log.h"
 #include "queue.h"
@@ -449,6 +450,32 @@ queue_retry_interval(const struct queue *q, unsigned k)
 }
 
 /*
+ * A delay notice for r, deferred now with this reply, when one more
+ * notify-of-delay-every has passed since it was queued than at its
+ * last notice, and its NOTIFY (and sender) wants one.
+ */
+static void
+delay_notice(struct rcpt *r, const struct envelope *e, time_t now, int code,
+    const char *dsn, const char *text, const struct session *s)
+{
+	struct msg *m = r->m;
+	size_t i = (size_t)(r - m->rcpt);
+	int64_t every = r->q->set.delay_every;
+	uint32_t prev = r->delayed_at;
+	unsigned sent;
+
+	if (e == NULL || i >= e->nrcpt || !dsn_wanted(e->from.p,
+	    e->rcpt[i].notify.len > 0 ? e->rcpt[i].notify.p : NULL,
+	    DSN_DELAY))
+		return;
+	sent = dsn_delay_count(m->queued, prev, every);
+	if (!dsn_delay_due(m->queued, now, every, &sent))
+		return;
+	r->delayed_at = (uint32_t)now;
+	bounce_delay_note(m, i, prev, code, dsn, text, s);
+}
+
+/*
  * rcpt_defer - r (in a transaction) was deferred; an attempt (counted)
  * sets its next try by retry-after, else it is ready again at once
  */
@@ -472,6 +499,7 @@ rcpt_defer(struct rcpt *r, const struct envelope *e, bool counted,
 		    s);
 		commit_add(m, (uint32_t)i, r->state, r->attempts, r->next_at,
 		    r->first, e != NULL ? e->rcpt[i].off : 0);
+		delay_notice(r, e, now, code, dsn, text, s);
 		S.deferred++;
 		q->deferred++;
 		note_error(q, code, dsn, text);
