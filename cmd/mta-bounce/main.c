@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,16 +65,15 @@ kind_name(enum inbound_kind k)
 }
 
 /*
- * The recipient the VERP address of the bounce msg encodes, put into in;
- * a forged address is fatal.  Without a key in the spool no address can
- * be ours, and none is looked for.
+ * The recipient the VERP address of the bounce msg encodes, into v;
+ * false if there is none.  A forged address is fatal.  Without a key in
+ * the spool no address can be ours, and none is looked for.
  */
-static void
-verp(struct inbound *in, const char *msg, size_t n, const char *rcpt,
-    const char *spooldir)
+static bool
+verp(const char *msg, size_t n, const char *rcpt, const char *spooldir,
+    struct buf *v)
 {
 	unsigned char key[VERP_KEYLEN];
-	struct buf v = BUF_INIT;
 	const char *where;
 	char path[4096];
 	int rc;
@@ -84,21 +84,18 @@ verp(struct inbound *in, const char *msg, size_t n, const char *rcpt,
 			die_sys(EX_TEMPFAIL, "%s", path);
 		if (rcpt != NULL)
 			log_warn("%s: no VERP key: --rcpt not decoded", path);
-		return;
+		return false;
 	}
-	rc = bounce_verp(msg, n, rcpt, key, &v, &where);
+	rc = bounce_verp(msg, n, rcpt, key, v, &where);
 	explicit_bzero(key, sizeof(key));
 	if (rc == -1 && errno == EBADMSG)
 		die(EX_DATAERR, "the VERP address in %s has a bad tag: not a "
 		    "bounce of ours, refused", where);
 	if (rc == -1)
 		die_sys(EX_TEMPFAIL, "VERP");
-	if (rc == 1) {
-		if (bounce_verp_apply(in, buf_cstr(&v)) == -1)
-			die(EX_TEMPFAIL, "out of memory");
+	if (rc == 1)
 		log_info("inbound: VERP address in %s decoded", where);
-	}
-	buf_free(&v);
+	return rc == 1;
 }
 
 /* inbound - read one message on stdin and print or journal what it says */
@@ -108,9 +105,11 @@ inbound(const struct bouncecat *bc, const struct conf *c,
 {
 	struct conf_settings g;
 	struct inbound in;
+	struct buf v = BUF_INIT;
 	char err[512], *msg;
 	size_t n;
 	int rc, nrec, nsup;
+	bool have;
 
 	if (bounce_read_stdin(&msg, &n) == -1) {
 		if (errno == EFBIG)
@@ -118,20 +117,24 @@ inbound(const struct bouncecat *bc, const struct conf *c,
 			    BOUNCE_READMAX);
 		die_sys(EX_TEMPFAIL, "read");
 	}
-	if (inbound_parse(&in, msg, n, bc, err, sizeof(err)) == -1) {
-		free(msg);
-		if (errno == ENOMEM)
-			die(EX_TEMPFAIL, "%s", err);
-		die(EX_DATAERR, "%s", err);
-	}
 	if (spooldir == NULL && c != NULL) {
 		conf_resolve_global(c, &g);
 		spooldir = conf_str(&g, CONF_SPOOL);
 	}
 	if (spooldir == NULL)
 		spooldir = MTA_SPOOLDIR;
-	verp(&in, msg, n, rcpt, spooldir);
+	have = verp(msg, n, rcpt, spooldir, &v);
+	if (inbound_parse_rcpt(&in, msg, n, have ? buf_cstr(&v) : NULL, bc,
+	    err, sizeof(err)) == -1) {
+		free(msg);
+		if (errno == ENOMEM)
+			die(EX_TEMPFAIL, "%s", err);
+		die(EX_DATAERR, "%s", err);
+	}
 	free(msg);
+	if (have && bounce_verp_apply(&in, buf_cstr(&v)) == -1)
+		die(EX_TEMPFAIL, "out of memory");
+	buf_free(&v);
 	if (print) {
 		rc = bounce_print(&in, stdout);
 		inbound_free(&in);
