@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 struct bouncecat;
-struct buf;
 struct inbound;
 
 #define BOUNCE_READMAX	(32 * 1024 * 1024)	/* = INBOUND_MAXSIZE */
@@ -19,8 +18,6 @@ int	bounce_print(const struct inbound *, FILE *);
 int	bounce_journal(const struct inbound *, const char *);
 int	bounce_suppress(const struct bouncecat *, const struct inbound *,
 	    const char *);
-int	bounce_verp(const char *, size_t, const char *, const unsigned char *,
-	    struct buf *, const char **);
 int	bounce_verp_apply(struct inbound *, const char *);
 
 #endif

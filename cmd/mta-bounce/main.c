@@ -86,7 +86,7 @@ verp(const char *msg, size_t n, const char *rcpt, const char *spooldir,
 			log_warn("%s: no VERP key: --rcpt not decoded", path);
 		return false;
 	}
-	rc = bounce_verp(msg, n, rcpt, key, v, &where);
+	rc = verp_find(msg, n, rcpt, key, sizeof(key), v, &where);
 	explicit_bzero(key, sizeof(key));
 	if (rc == -1 && errno == EBADMSG)
 		die(EX_DATAERR, "the VERP address in %s has a bad tag: not a "
