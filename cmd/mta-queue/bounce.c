@@ -148,9 +148,10 @@ bounce_note(struct msg *m, size_t idx, bool expired, int code,
 
 /*
  * bounce_delay_note - a delay notice is due for recipient idx of m,
- * deferred with this reply; prev_at: its delayed_at before this one
+ * deferred with this reply; prev_at: its delayed_at before this one.
+ * 0, or -1 when out of memory (delayed_at is prev_at again).
  */
-void
+int
 bounce_delay_note(struct msg *m, size_t idx, uint32_t prev_at, int code,
     const char *dsn, const char *text, const struct session *s)
 {
@@ -158,11 +159,12 @@ bounce_delay_note(struct msg *m, size_t idx, uint32_t prev_at, int code,
 
 	bounce_note(m, idx, false, code, dsn, text, s);
 	if (nnotes == before) {
-		m->rcpt[idx].delayed_at = prev_at;	/* no memory: later */
-		return;
+		m->rcpt[idx].delayed_at = prev_at;	/* try again later */
+		return -1;
 	}
 	notes[nnotes - 1].kind = DSN_DELAY;
 	notes[nnotes - 1].prev_at = prev_at;
+	return 0;
 }
 
 /*

@@ -194,6 +194,7 @@ void	queue_resettle(void);
 struct queue *queue_first(void);
 void	queue_fail_all(struct queue *, int, const char *, const char *);
 void	queue_defer(struct queue *, int64_t, const char *);
+void	queue_delay_notices(struct queue *, int, const char *, const char *);
 void	rcpt_finalize(struct rcpt *, const struct envelope *, int,
 	    const char *, int, const char *, const char *,
 	    const struct session *);
@@ -245,7 +246,7 @@ int	bounce_setup(char *, size_t);
 const char *bounce_category(const char *, int, const char *, const char *);
 void	bounce_note(struct msg *, size_t, bool, int, const char *,
 	    const char *, const struct session *);
-void	bounce_delay_note(struct msg *, size_t, uint32_t, int, const char *,
+int	bounce_delay_note(struct msg *, size_t, uint32_t, int, const char *,
 	    const char *, const struct session *);
 void	bounce_flush(void);
 int	commit_init(void);

@@ -4,7 +4,8 @@
 # gets a DSN with Action: delayed once each 3 s it waits, a multipart/
 # report that Python's email package parses (Status 4.x.x, the 451 as
 # Diagnostic-Code, Will-Retry-Until); NOTIFY=NEVER and NOTIFY=SUCCESS
-# get none; dsn-format text makes a text/plain notice; a restart of
+# get none; a recipient whose MX does not answer (no attempt counted)
+# gets them too; dsn-format text makes a text/plain notice; a restart of
 # mta-queue right after a notice does not send that period's notice
 # again (each notice's period, from the journal's "delayed" records, is
 # a different one), and the notices received are the ones journaled.
@@ -20,6 +21,11 @@ host-name mta.example.test
 	retry-after 1s
 	notify-of-delay-every 3s
 	bounce-after 1h
+</domain>
+<domain down.test>
+	smtp-hosts [127.0.0.1]:26302
+	retry-after 1s
+	notify-of-delay-every 3s
 </domain>
 <domain t.test>
 	smtp-hosts [127.0.0.1]:26301
@@ -37,14 +43,15 @@ inj 1 a@d.test
 inj 1 -N NEVER n@d.test
 inj 1 -N SUCCESS s@d.test
 inj 1 x@t.test
-wait_j delayed 2 8 || fail "no delay notices journaled ($(jcount delayed))"
+inj 1 u@down.test
+wait_j delayed 3 8 || fail "no delay notices journaled ($(jcount delayed))"
 # right after the first notices, within their period: restart
 qstop
 eq "SIGTERM: exit" "$QRC" 0
 qstart || exit 1
 # past the end of the second period: one more notice each
-wait_j delayed 4 8 || fail "second period: $(jcount delayed) notices"
-mx_wait "$DSN_PORT" messages 4 ||
+wait_j delayed 6 8 || fail "second period: $(jcount delayed) notices"
+mx_wait "$DSN_PORT" messages 6 ||
     fail "DSN MX: $(mx_stat "$DSN_PORT" messages) messages"
 qstop
 eq "second SIGTERM: exit" "$QRC" 0
@@ -60,9 +67,9 @@ periods=$(cat "$QS"/log/* | grep '^delayed ' | awk '{
 }' | sort)
 uniq=$(echo "$periods" | sort -u)
 eq "a period notified once" "$periods" "$uniq"
-match "notices for a@d.test and x@t.test only" \
+eq "notices for a@d.test, u@down.test and x@t.test only" \
     "$(echo "$periods" | cut -d' ' -f1 | sort -u | tr '\n' ' ')" \
-    "a@d.test x@t.test "
+    "a@d.test u@down.test x@t.test "
 eq "delayed records name the DSN action" \
     "$(jfield delayed dsn-action | sort -u)" delayed
 
@@ -94,11 +101,15 @@ for name in sorted(os.listdir(d)):
             'multipart' in body.lower(), 'defects=%d' % defects)
 EOF2
 sort "$T/got" | uniq -c | sed 's/^ *//' >"$T/got.u"
-eq "notices: 2 kinds" "$(wc -l <"$T/got.u")" 2
-match "rfc3464 delay notice" "$(grep ' report ' "$T/got.u")" \
+eq "notices: 3 kinds" "$(wc -l <"$T/got.u")" 3
+match "rfc3464 delay notice" "$(grep ' a@d.test ' "$T/got.u")" \
     "2 report delivery-status 3 message/delivery-status rfc822; a@d.test \
 delayed 4. smtp; 451 4.2.0 mailbox busy, try later True Delayed Mail \
 (still being retried) defects=0"
+match "unreachable MX: delay notice" "$(grep ' u@down.test ' "$T/got.u")" \
+    "2 report delivery-status 3 message/delivery-status rfc822; \
+u@down.test delayed 4. X-mta; connect to 127.0.0.1:26302: * True Delayed Mail (still being retried) \
+defects=0"
 match "text delay notice" "$(grep ' text ' "$T/got.u")" \
     "2 text text/plain rfc822; x@t.test delayed False defects=0"
 eq "NEVER, SUCCESS: none" "$(grep -c '[ns]@d.test' "$T/got")" 0
