@@ -1,6 +1,8 @@
 /*
  * verp - encode a recipient into the envelope sender of its delivery,
- * and decode it from the address a bounce comes back to.
+ * and decode it from the address a bounce comes back to (verp_find():
+ * the envelope recipient, or the bounce's Delivered-To, X-Original-To
+ * or To, looked at within VERP_MAXHEADER and ADDRMAX bytes).
  *
  * The encoded address is plain ASCII dot-atom@domain whatever the
  * sender and recipient hold, so no delivery needs SMTPUTF8 for it, and
@@ -191,7 +193,6 @@ header_addr(const char *h, size_t hlen, const char *name, struct buf *out)
 	}
 	if (!found || v.len == 0)
 		goto fail;
-	buf_cstr(&v);
 	if ((lt = strchr(v.p, '<')) != NULL && (gt = strchr(lt, '>')) != NULL)
 		found = buf_set(out, lt + 1, (size_t)(gt - lt - 1)) == 0;
 	else {

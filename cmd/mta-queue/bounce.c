@@ -168,23 +168,27 @@ bounce_delay_note(struct msg *m, size_t idx, uint32_t prev_at, int code,
 }
 
 /*
- * The DSN of a delay notice is committed: journal that it went, so that
- * a restart does not send this period's notice again.
+ * The delay notice about the n recipients done of m is committed:
+ * journal that it went, so that a restart does not send it again.
  */
 static void
-delay_journal(struct msg *m, const struct note *x)
+delay_journal(struct msg *m, struct note *const *done, size_t n)
 {
-	struct rcpt *r = &m->rcpt[x->idx];
 	struct envelope e;
 	char err[512];
+	const struct note *x;
 
 	if (msg_read(m, &e, err, sizeof(err)) == -1) {
 		log_warn("%s: delay notice not journaled: %s", m->id, err);
 		return;
 	}
-	/* with a code, diag is "451 text": the text goes on its own */
-	journal_outcome_write("delayed", m, &e, x->idx, r, x->code,
-	    x->status, x->diag + (x->code != 0 ? 4 : 0), NULL);
+	for (size_t i = 0; i < n; i++) {
+		x = done[i];
+		/* with a code, diag is "451 text": the text goes on its own */
+		journal_outcome_write("delayed", m, &e, x->idx,
+		    &m->rcpt[x->idx], x->code, x->status, x->diag +
+		    (x->code != 0 ? 4 : 0), NULL);
+	}
 	envelope_free(&e);
 }
 
@@ -206,10 +210,11 @@ submit_one(size_t from)
 
 	for (size_t i = from; i < nnotes && n < 64; i++) {
 		struct note *x = &notes[i];
-		struct queue *q = m->rcpt[x->idx].q;
+		struct queue *q;
 
 		if (x->m != m || x->kind != kind || x->fmt != fmt)
 			continue;
+		q = m->rcpt[x->idx].q;
 		memset(&r[n], 0, sizeof(r[n]));
 		r[n].idx = x->idx;
 		r[n].status = x->status;
@@ -230,15 +235,16 @@ submit_one(size_t from)
 	if (rc == -1)
 		log_warn("%s: DSN: %s", m->id, err);
 	else if (qid[0] != '\0')
-		log_info("%s: %s DSN %s to the sender (%zu recipient%s)",
-		    m->id, kind == DSN_DELAY ? "delay" : "failure", qid, n,
+		log_info("%s: %s %s to the sender (%zu recipient%s)", m->id,
+		    kind == DSN_DELAY ? "delay notice" : "DSN", qid, n,
 		    n == 1 ? "" : "s");
-	for (size_t i = 0; i < n && kind == DSN_DELAY; i++) {
-		if (rc == -1)	/* try again at its next deferral */
+	if (kind != DSN_DELAY)
+		return;
+	if (rc == -1)		/* try again at their next deferral */
+		for (size_t i = 0; i < n; i++)
 			m->rcpt[done[i]->idx].delayed_at = done[i]->prev_at;
-		else if (qid[0] != '\0')
-			delay_journal(m, done[i]);
-	}
+	else if (qid[0] != '\0')
+		delay_journal(m, done, n);
 }
 
 /* bounce_flush - commit the DSNs noted since the last flush */
