@@ -48,6 +48,11 @@ static struct submit dsnsub;
 static bool dsn_ready;
 static struct note *notes;
 static size_t nnotes, capnotes;
+static struct {			/* the last dsn-format looked up */
+	const struct queue *q;
+	const char	*vmta;
+	enum dsn_format	 fmt;
+} fmt_cache;
 
 /*
  * The rules file: next to the config, else in MTA_SYSCONFDIR; without
@@ -83,6 +88,7 @@ bounce_setup(char *err, size_t errlen)
 		p = "/dev/null";
 	}
 	/* The DSN settings follow S.conf whatever the rules file says. */
+	memset(&fmt_cache, 0, sizeof(fmt_cache));
 	dsn_ready = dsn_submit_init(&dsnsub, S.conf, S.spool) == 0;
 	if (!dsn_ready) {
 		(void)snprintf(err, errlen, "DSN settings: %s",
@@ -94,6 +100,28 @@ bounce_setup(char *err, size_t errlen)
 	bouncecat_free(cats);
 	cats = bc;
 	return 0;
+}
+
+/*
+ * The dsn-format of recipient idx of m, as dsn_prepare() will resolve
+ * it (the message's pool or virtual MTA); queue_fail_all() notes many
+ * of one queue in a row, hence the cache.
+ */
+static enum dsn_format
+note_format(const struct msg *m, size_t idx)
+{
+	const struct queue *q = m->rcpt[idx].q;
+	const char *vmta = m->pool != NULL ? m->pool :
+	    strcmp(m->vmta, "{default}") != 0 ? m->vmta : NULL;
+
+	if (q == NULL)
+		return dsn_format_of(S.conf, "", vmta);
+	if (fmt_cache.q != q || fmt_cache.vmta != vmta) {
+		fmt_cache.q = q;
+		fmt_cache.vmta = vmta;
+		fmt_cache.fmt = dsn_format_of(S.conf, q->domain, vmta);
+	}
+	return fmt_cache.fmt;
 }
 
 /* bounce_category - the category of a failure, for the journal */
@@ -129,9 +157,7 @@ bounce_note(struct msg *m, size_t idx, bool expired, int code,
 	n->idx = idx;
 	n->expired = expired;
 	n->kind = DSN_FAILURE;
-	n->fmt = dsn_format_of(S.conf, m->rcpt[idx].q != NULL ?
-	    m->rcpt[idx].q->domain : "", m->pool != NULL ? m->pool :
-	    strcmp(m->vmta, "{default}") != 0 ? m->vmta : NULL);
+	n->fmt = note_format(m, idx);
 	n->code = code;
 	n->when = time(NULL);
 	(void)strlcpy(n->status, dsn != NULL && *dsn != '\0' ? dsn :
