@@ -472,11 +472,13 @@ delay_notice(struct rcpt *r, const struct envelope *e, time_t now, int code,
 	size_t i = (size_t)(r - m->rcpt);
 	uint32_t prev = r->delayed_at;
 
-	if (e == NULL || i >= e->nrcpt || !delay_due(r, now) ||
-	    !dsn_wanted(e->from.p, e->rcpt[i].notify.len > 0 ?
+	if (e == NULL || i >= e->nrcpt || !delay_due(r, now))
+		return false;
+	/* the period is done with, notice or not: not read again for it */
+	r->delayed_at = (uint32_t)now;
+	if (!dsn_wanted(e->from.p, e->rcpt[i].notify.len > 0 ?
 	    e->rcpt[i].notify.p : NULL, DSN_DELAY))
 		return false;
-	r->delayed_at = (uint32_t)now;
 	return bounce_delay_note(m, i, prev, code, dsn, text, s) == 0;
 }
 
