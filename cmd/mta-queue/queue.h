@@ -41,7 +41,7 @@ struct rcpt {
 	uint32_t	 next_at;	/* next attempt, unix seconds */
 	uint32_t	 first;		/* first attempt, 0 if none */
 	uint32_t	 hidx;		/* retry heap index + 1 */
-	uint32_t	 delayed_at;	/* last delay notice, 0 if none */
+	uint32_t	 delayed_at;	/* last delay notice due, 0: none */
 	uint16_t	 attempts;
 	uint8_t		 where;
 	uint8_t		 state;		/* enum envelope_state */
