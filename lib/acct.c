@@ -595,7 +595,8 @@ acct_row(struct buf *b, const struct acct_layout *l, const struct acct_rec *r)
 
 /*
  * acct_from_journal - the accounting record of a journal record; -1 with
- * errno EINVAL for a verb accounting does not know, or a bad record
+ * errno EINVAL for a verb accounting does not know, or a bad record,
+ * ENOENT for a record that is none of accounting's ("delayed")
  */
 int
 acct_from_journal(const struct proto_rec *p, struct acct_rec *r, char *err,
@@ -604,6 +605,12 @@ acct_from_journal(const struct proto_rec *p, struct acct_rec *r, char *err,
 	int t;
 
 	memset(r, 0, sizeof(*r));
+	if (strcmp(p->verb, "delayed") == 0) {
+		/* mta-queue's note that a delay notice went: no record */
+		err_msg(err, errlen, "%s: not accounted", p->verb);
+		errno = ENOENT;
+		return -1;
+	}
 	if ((t = acct_type_of_verb(p->verb)) == -1) {
 		err_msg(err, errlen, "unknown verb %s", p->verb);
 		errno = EINVAL;

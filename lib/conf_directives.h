@@ -665,7 +665,7 @@ CONF_DIRECTIVE(CONF_SIGN_HASH, "sign-hash", CONF_T_ENUM, DK, "sha256",
 
 /* Bounces and DSNs. */
 CONF_DIRECTIVE(CONF_BOUNCE_DOMAIN, "bounce-domain", CONF_T_HOST, D, NULL,
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_BOUNCE_LOG, "bounce-log", CONF_T_PATH, G | V, NULL,
     false, NULL)
 CONF_DIRECTIVE(CONF_BOUNCE_CATEGORY_LOG, "bounce-category-log", CONF_T_PATH,
@@ -677,7 +677,7 @@ CONF_DIRECTIVE(CONF_DELIVER_LOCAL_DSN, "deliver-local-dsn", CONF_T_BOOL, D,
 CONF_DIRECTIVE(CONF_DSN_FORMAT, "dsn-format", CONF_T_ENUM, D, "rfc3464",
     true, "rfc3464|text|standard|plain-text")
 CONF_DIRECTIVE(CONF_NOTIFY_OF_DELAY_EVERY, "notify-of-delay-every",
-    CONF_T_INTERVAL_NEVER, D, "4h", false, NULL)
+    CONF_T_INTERVAL_NEVER, D, "4h", true, NULL)
 CONF_DIRECTIVE(CONF_CUSTOM_DSN_FROM_HEADER, "custom-dsn-from-header",
     CONF_T_TEXT, G, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_BA_TYPE, "type", CONF_T_ENUM, BA, NULL, true,

@@ -677,6 +677,30 @@ vmta_str(const struct submit *sub, const struct envelope *e, enum conf_id id)
 	return conf_str(&sub->global, id);
 }
 
+/* The dsn-format of the resolved settings q. */
+static enum dsn_format
+format_of(const struct conf_settings *q)
+{
+	const struct conf_directive *d = conf_get(q, CONF_DSN_FORMAT);
+
+	/* the values in the order of conf_directives.h */
+	return d != NULL && (d->num == 1 || d->num == 3) ? DSN_FMT_TEXT :
+	    DSN_FMT_RFC3464;
+}
+
+/*
+ * dsn_format_of - the dsn-format of the queue of domain through vmta
+ * (NULL: the default one): standard is RFC 3464's, plain-text is text
+ */
+enum dsn_format
+dsn_format_of(const struct conf *c, const char *domain, const char *vmta)
+{
+	struct conf_settings q;
+
+	conf_resolve_queue(c, domain, vmta, &q);
+	return format_of(&q);
+}
+
 /*
  * The options of the report on e to rcpt's queue; false when the
  * configuration wants none (deliver-local-dsn no, suppress-local-dsn).
@@ -704,9 +728,7 @@ options(struct submit *sub, const struct envelope *e, const char *rcpt,
 	conf_resolve_queue(sub->conf, domain, e->vmta.len > 0 ? e->vmta.p :
 	    NULL, &q);
 	orig_source(sub->conf, e, &src);
-	d = conf_get(&q, CONF_DSN_FORMAT);
-	o->format = d != NULL && (d->num == 1 || d->num == 3) ?
-	    DSN_FMT_TEXT : DSN_FMT_RFC3464;
+	o->format = format_of(&q);
 	d = conf_get(&src, CONF_DSN_RETURN_DEFAULT);
 	o->ret_default = d != NULL && d->num == 1 ? DSN_RET_FULL :
 	    DSN_RET_HDRS;

@@ -70,6 +70,8 @@ struct dsn_opts {
 	time_t		 now;
 };
 
+enum dsn_format dsn_format_of(const struct conf *, const char *,
+	    const char *);
 bool	dsn_wanted(const char *, const char *, enum dsn_kind);
 unsigned dsn_delay_count(time_t, time_t, int64_t);
 bool	dsn_delay_due(time_t, time_t, int64_t, unsigned *);

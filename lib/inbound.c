@@ -47,6 +47,7 @@ struct scan {
 	bool		 report;	/* a multipart/report was seen */
 	bool		 orig_seen;
 	size_t		 nparts;
+	const char	*rcpt;		/* known by other means, or NULL */
 	char		*err;
 	size_t		 errlen;
 };
@@ -1481,6 +1482,10 @@ read_bounce_text(struct inbound *in, struct scan *s, const char *h,
 			q = a + len;
 		}
 	}
+	/* the caller knows it (VERP): better than the original's To: */
+	if (rc == 0 && in->n == 0 && s->rcpt != NULL &&
+	    (r = add_rcpt(in)) != NULL && (r->rcpt = strdup(s->rcpt)) == NULL)
+		rc = -1;
 	if (rc == 0 && in->n == 0 && s->orig.len > 0 &&
 	    (r = add_rcpt(in)) != NULL)
 		r->rcpt = header_addr(s->orig.p, s->orig.len, "To");
@@ -1646,6 +1651,18 @@ int
 inbound_parse(struct inbound *in, const char *p, size_t n,
     const struct bouncecat *bc, char *err, size_t errlen)
 {
+	return inbound_parse_rcpt(in, p, n, NULL, bc, err, errlen);
+}
+
+/*
+ * inbound_parse_rcpt - inbound_parse(), rcpt (if not NULL) being the
+ * recipient the report is about, known by other means (a VERP address):
+ * a bounce whose text names none is about it
+ */
+int
+inbound_parse_rcpt(struct inbound *in, const char *p, size_t n,
+    const char *rcpt, const struct bouncecat *bc, char *err, size_t errlen)
+{
 	struct scan s;
 	struct buf m = BUF_INIT;
 	const char *body, *start;
@@ -1654,6 +1671,7 @@ inbound_parse(struct inbound *in, const char *p, size_t n,
 
 	memset(in, 0, sizeof(*in));
 	memset(&s, 0, sizeof(s));
+	s.rcpt = rcpt;
 	s.err = err;
 	s.errlen = errlen;
 	if (n > INBOUND_MAXSIZE) {

@@ -55,6 +55,8 @@ struct bouncecat;
 
 int	inbound_parse(struct inbound *, const char *, size_t,
 	    const struct bouncecat *, char *, size_t);
+int	inbound_parse_rcpt(struct inbound *, const char *, size_t,
+	    const char *, const struct bouncecat *, char *, size_t);
 void	inbound_free(struct inbound *);
 
 #endif

@@ -130,6 +130,7 @@ static const struct {
 } verbs[] = {
 	{ "delivered", V_OUTCOME }, { "deferred", V_OUTCOME },
 	{ "failed", V_OUTCOME }, { "expired", V_OUTCOME },
+	{ "delayed", V_OUTCOME },
 	{ "bounced", V_BOUNCED }, { "complaint", V_COMPLAINT }
 };
 

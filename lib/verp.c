@@ -1,6 +1,8 @@
 /*
  * verp - encode a recipient into the envelope sender of its delivery,
- * and decode it from the address a bounce comes back to.
+ * and decode it from the address a bounce comes back to (verp_find():
+ * the envelope recipient, or the bounce's Delivered-To, X-Original-To
+ * or To, looked at within VERP_MAXHEADER and ADDRMAX bytes).
  *
  * The encoded address is plain ASCII dot-atom@domain whatever the
  * sender and recipient hold, so no delivery needs SMTPUTF8 for it, and
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -30,7 +33,8 @@
 #include "conf.h"
 #include "verp.h"
 
-#define KEYMODE	0640
+#define KEYMODE	0600
+#define ADDRMAX	1000		/* bytes of a field value looked at */
 
 static const char base32[] = "abcdefghijklmnopqrstuvwxyz234567";
 
@@ -152,6 +156,111 @@ fail:
 	return -1;
 }
 
+/*
+ * The address in the first field name of the header h[0..hlen), unfolded,
+ * from its <...> or else the whole value trimmed, into out; false if
+ * there is none.
+ */
+static bool
+header_addr(const char *h, size_t hlen, const char *name, struct buf *out)
+{
+	size_t nlen = strlen(name), i = 0, eol;
+	const char *nl, *lt, *gt;
+	struct buf v = BUF_INIT;
+	bool found = false;
+
+	buf_reset(out);
+	while (i < hlen && !found) {
+		nl = memchr(h + i, '\n', hlen - i);
+		eol = nl != NULL ? (size_t)(nl - h) : hlen;
+		if (eol - i > nlen && h[i + nlen] == ':' &&
+		    strncasecmp(h + i, name, nlen) == 0) {
+			found = true;
+			i += nlen + 1;
+			/* the value and its continuation lines */
+			for (;;) {
+				if (v.len + (eol - i) <= ADDRMAX &&
+				    buf_append(&v, h + i, eol - i) == -1)
+					goto fail;
+				i = eol + 1;
+				if (i >= hlen || (h[i] != ' ' && h[i] != '\t'))
+					break;
+				nl = memchr(h + i, '\n', hlen - i);
+				eol = nl != NULL ? (size_t)(nl - h) : hlen;
+			}
+		} else
+			i = eol + 1;
+	}
+	if (!found || v.len == 0)
+		goto fail;
+	if ((lt = strchr(v.p, '<')) != NULL && (gt = strchr(lt, '>')) != NULL)
+		found = buf_set(out, lt + 1, (size_t)(gt - lt - 1)) == 0;
+	else {
+		lt = v.p + strspn(v.p, " \t\r");
+		gt = lt + strcspn(lt, " \t\r,;");
+		found = buf_set(out, lt, (size_t)(gt - lt)) == 0;
+	}
+	buf_free(&v);
+	return found && out->len > 0;
+fail:
+	buf_free(&v);
+	return false;
+}
+
+/* The end of the header section of msg: its empty line. */
+static size_t
+header_end(const char *msg, size_t len)
+{
+	for (size_t i = 0; i < len && i < VERP_MAXHEADER; i++)
+		if (msg[i] == '\n' && (i + 1 == len || msg[i + 1] == '\n' ||
+		    (msg[i + 1] == '\r' && i + 2 < len && msg[i + 2] == '\n')))
+			return i + 1;
+	return len < VERP_MAXHEADER ? len : VERP_MAXHEADER;
+}
+
+/*
+ * verp_find - the recipient (into vrcpt) that the VERP address a bounce
+ * msg[0..len) came back to encodes: rcpt, the envelope recipient, if not
+ * NULL, else the first of its Delivered-To, X-Original-To and To fields
+ * that holds one; *where names it.  1 decoded, 0 none, -1 with errno
+ * EBADMSG (an address of the form with a bad tag: not ours) or another.
+ */
+int
+verp_find(const char *msg, size_t len, const char *rcpt,
+    const unsigned char *key, size_t keylen, struct buf *vrcpt,
+    const char **where)
+{
+	static const char *fields[] = { "Delivered-To", "X-Original-To",
+	    "To" };
+	struct buf a = BUF_INIT;
+	size_t hlen;
+	int rc = 0;
+
+	*where = "the envelope recipient";
+	if (rcpt != NULL) {
+		if (verp_decode(rcpt, NULL, key, keylen, vrcpt, NULL) == 0)
+			return 1;
+		return errno == EINVAL ? 0 : -1;
+	}
+	hlen = header_end(msg, len);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (!header_addr(msg, hlen, fields[i], &a))
+			continue;
+		*where = fields[i];
+		if (verp_decode(buf_cstr(&a), NULL, key, keylen, vrcpt,
+		    NULL) == 0) {
+			rc = 1;
+			break;
+		}
+		if (errno != EINVAL) {
+			rc = -1;
+			break;
+		}
+	}
+	buf_free(&a);
+	return rc;
+}
+
 static int
 hexval(int c)
 {
@@ -247,21 +356,29 @@ bad:
 	return -1;
 }
 
-static int
-read_key(const char *path, unsigned char key[VERP_KEYLEN])
+/*
+ * verp_key_read - read the HMAC key at path, never making one (a reader
+ * such as mta-bounce); EINVAL when the file is not a key
+ */
+int
+verp_key_read(const char *path, unsigned char key[VERP_KEYLEN])
 {
+	unsigned char b[VERP_KEYLEN + 1];
 	ssize_t n;
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
-	n = read(fd, key, VERP_KEYLEN);
+	n = read(fd, b, sizeof(b));	/* one more: a longer file is not ours */
 	(void)close(fd);
 	if (n != VERP_KEYLEN) {
+		explicit_bzero(b, sizeof(b));
 		if (n >= 0)
-			errno = EINVAL;	/* short: not a key of ours */
+			errno = EINVAL;
 		return -1;
 	}
+	memcpy(key, b, VERP_KEYLEN);
+	explicit_bzero(b, sizeof(b));
 	return 0;
 }
 
@@ -276,7 +393,7 @@ verp_key_load(const char *path, unsigned char key[VERP_KEYLEN])
 	char tmp[4096];
 	int fd, n, save;
 
-	if (read_key(path, key) == 0)
+	if (verp_key_read(path, key) == 0)
 		return 0;
 	if (errno != ENOENT)
 		return -1;
@@ -305,7 +422,7 @@ verp_key_load(const char *path, unsigned char key[VERP_KEYLEN])
 	}
 	(void)unlink(tmp);
 	explicit_bzero(key, VERP_KEYLEN);
-	return read_key(path, key);
+	return verp_key_read(path, key);
 }
 
 /*

@@ -25,11 +25,15 @@
 #define VERP_TAGLEN	8	/* base32 characters, 40 bits */
 #define VERP_KEYLEN	32	/* bytes of the HMAC key */
 #define VERP_KEYFILE	"verp.key"	/* in the spool directory */
+#define VERP_MAXHEADER	(256 * 1024)	/* of a bounce, looked at */
 
 int	verp_encode(const char *, const char *, const char *,
 	    const unsigned char *, size_t, struct buf *);
 int	verp_decode(const char *, const char *, const unsigned char *,
 	    size_t, struct buf *, struct buf *);
+int	verp_find(const char *, size_t, const char *, const unsigned char *,
+	    size_t, struct buf *, const char **);
+int	verp_key_read(const char *, unsigned char [VERP_KEYLEN]);
 int	verp_key_load(const char *, unsigned char [VERP_KEYLEN]);
 const char *verp_bounce_domain(const struct conf *, const char *,
 	    const char *);

@@ -353,10 +353,11 @@ read_segment(struct afile *f, int fd, const char *seg, struct jpos *p,
 		    != NULL) {
 			if (proto_parse(s, (size_t)(nl - s), r, err,
 			    sizeof(err)) == -1 ||
-			    acct_from_journal(r, &ar, err, sizeof(err)) == -1)
-				log_warn("log/%s:@%llu: %s", seg,
-				    (unsigned long long)p->off, err);
-			else if (type_wanted(f, &ar) &&
+			    acct_from_journal(r, &ar, err, sizeof(err)) == -1) {
+				if (errno != ENOENT)
+					log_warn("log/%s:@%llu: %s", seg,
+					    (unsigned long long)p->off, err);
+			} else if (type_wanted(f, &ar) &&
 			    acct_row(&batch, f->layout, &ar) == -1) {
 				free(r);
 				return -1;

@@ -18,5 +18,6 @@ int	bounce_print(const struct inbound *, FILE *);
 int	bounce_journal(const struct inbound *, const char *);
 int	bounce_suppress(const struct bouncecat *, const struct inbound *,
 	    const char *);
+int	bounce_verp_apply(struct inbound *, const char *);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +13,15 @@
 
 #include "bounce.h"
 #include "bouncecat.h"
+#include "buf.h"
 #include "conf.h"
 #include "inbound.h"
 #include "log.h"
+#include "verp.h"
 
 #define USAGE "usage: mta-bounce [-C file] [-c categories] classify reply\n" \
 	"       mta-bounce [-C file] [-c categories] [-q spooldir] " \
-	"--inbound [--print]\n"
+	"[-r rcpt] --inbound [--print]\n"
 
 static _Noreturn void
 usage(int code)
@@ -61,16 +64,52 @@ kind_name(enum inbound_kind k)
 	}
 }
 
+/*
+ * The recipient the VERP address of the bounce msg encodes, into v;
+ * false if there is none.  A forged address is fatal.  Without a key in
+ * the spool no address can be ours, and none is looked for.
+ */
+static bool
+verp(const char *msg, size_t n, const char *rcpt, const char *spooldir,
+    struct buf *v)
+{
+	unsigned char key[VERP_KEYLEN];
+	const char *where;
+	char path[4096];
+	int rc;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", spooldir, VERP_KEYFILE);
+	if (verp_key_read(path, key) == -1) {
+		if (errno != ENOENT)
+			die_sys(EX_TEMPFAIL, "%s", path);
+		if (rcpt != NULL)
+			log_warn("%s: no VERP key: --rcpt not decoded", path);
+		return false;
+	}
+	rc = verp_find(msg, n, rcpt, key, sizeof(key), v, &where);
+	explicit_bzero(key, sizeof(key));
+	if (rc == -1 && errno == EBADMSG)
+		die(EX_DATAERR, "the VERP address in %s has a bad tag: not a "
+		    "bounce of ours, refused", where);
+	if (rc == -1)
+		die_sys(EX_TEMPFAIL, "VERP");
+	if (rc == 1)
+		log_info("inbound: VERP address in %s decoded", where);
+	return rc == 1;
+}
+
 /* inbound - read one message on stdin and print or journal what it says */
 static int
 inbound(const struct bouncecat *bc, const struct conf *c,
-    const char *spooldir, int print)
+    const char *spooldir, const char *rcpt, int print)
 {
 	struct conf_settings g;
 	struct inbound in;
+	struct buf v = BUF_INIT;
 	char err[512], *msg;
 	size_t n;
 	int rc, nrec, nsup;
+	bool have;
 
 	if (bounce_read_stdin(&msg, &n) == -1) {
 		if (errno == EFBIG)
@@ -78,24 +117,29 @@ inbound(const struct bouncecat *bc, const struct conf *c,
 			    BOUNCE_READMAX);
 		die_sys(EX_TEMPFAIL, "read");
 	}
-	if (inbound_parse(&in, msg, n, bc, err, sizeof(err)) == -1) {
-		free(msg);
-		if (errno == ENOMEM)
-			die(EX_TEMPFAIL, "%s", err);
-		die(EX_DATAERR, "%s", err);
-	}
-	free(msg);
-	if (print) {
-		rc = bounce_print(&in, stdout);
-		inbound_free(&in);
-		return rc;
-	}
 	if (spooldir == NULL && c != NULL) {
 		conf_resolve_global(c, &g);
 		spooldir = conf_str(&g, CONF_SPOOL);
 	}
 	if (spooldir == NULL)
 		spooldir = MTA_SPOOLDIR;
+	have = verp(msg, n, rcpt, spooldir, &v);
+	if (inbound_parse_rcpt(&in, msg, n, have ? buf_cstr(&v) : NULL, bc,
+	    err, sizeof(err)) == -1) {
+		free(msg);
+		if (errno == ENOMEM)
+			die(EX_TEMPFAIL, "%s", err);
+		die(EX_DATAERR, "%s", err);
+	}
+	free(msg);
+	if (have && bounce_verp_apply(&in, buf_cstr(&v)) == -1)
+		die(EX_TEMPFAIL, "out of memory");
+	buf_free(&v);
+	if (print) {
+		rc = bounce_print(&in, stdout);
+		inbound_free(&in);
+		return rc;
+	}
 	/* suppression first: adding twice is harmless, journaling not */
 	nsup = bounce_suppress(bc, &in, spooldir);
 	nrec = bounce_journal(&in, spooldir);
@@ -112,18 +156,19 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "inbound", no_argument, NULL, 'I' },
 		{ "print", no_argument, NULL, 'P' },
+		{ "rcpt", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *confpath = MTA_SYSCONFDIR "/mta.conf", *catpath = NULL;
-	const char *spooldir = NULL;
+	const char *spooldir = NULL, *rcpt = NULL;
 	struct bouncecat *bc;
 	struct conf *c;
 	char err[512];
 	int ch, do_inbound = 0, print = 0, conf_given = 0, rc;
 
 	log_init("mta-bounce");
-	while ((ch = getopt_long(argc, argv, "+C:c:hq:", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+C:c:hq:r:", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'C':
@@ -135,6 +180,9 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			spooldir = optarg;
+			break;
+		case 'r':
+			rcpt = optarg;
 			break;
 		case 'I':
 			do_inbound = 1;
@@ -151,14 +199,14 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (do_inbound ? argc != 0 : argc != 2 || strcmp(argv[0],
-	    "classify") != 0 || print)
+	    "classify") != 0 || print || rcpt != NULL)
 		usage(EX_USAGE);
 	c = load_conf(confpath, !conf_given);
 	if ((bc = bouncecat_load(catpath, c, err, sizeof(err))) == NULL)
 		die(errno == EINVAL || errno == ENOENT || errno == EACCES ||
 		    errno == EFBIG ? EX_CONFIG : EX_TEMPFAIL, "%s", err);
 	if (do_inbound)
-		rc = inbound(bc, c, spooldir, print);
+		rc = inbound(bc, c, spooldir, rcpt, print);
 	else
 		rc = bounce_classify(bc, argv[1], stdout);
 	bouncecat_free(bc);

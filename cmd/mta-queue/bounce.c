@@ -7,7 +7,8 @@
  * commit flush, before the journal sync that makes the failure final,
  * each message's notes become one DSN committed to the spool.  So a
  * crash may repeat a DSN but never lose one, and the original is still
- * in queue/ when the DSN quotes it.
+ * in queue/ when the DSN quotes it.  A delay notice goes the same way,
+ * then its "delayed" journal record (replayed at restart) says it went.
  *
  * The <bounce-action> blocks say what a failure or deferral of some
  * bounce categories does besides: suppress the address, retry a
@@ -25,6 +26,7 @@
 
 #include "bouncecat.h"
 #include "dsn.h"
+#include "journal.h"
 #include "log.h"
 #include "queue.h"
 
@@ -36,6 +38,10 @@ struct note {
 	struct msg	*m;
 	size_t		 idx;
 	bool		 expired;
+	enum dsn_kind	 kind;
+	enum dsn_format	 fmt;		/* notes of one DSN share it */
+	int		 code;
+	uint32_t	 prev_at;	/* DSN_DELAY: rcpt's delayed_at before */
 	time_t		 when;
 	char		 status[16];
 	char		 mx[256];
@@ -60,6 +66,11 @@ static struct submit dsnsub;
 static bool dsn_ready;
 static struct note *notes;
 static size_t nnotes, capnotes;
+static struct {			/* the last dsn-format looked up */
+	const struct queue *q;
+	const char	*vmta;
+	enum dsn_format	 fmt;
+} fmt_cache;
 
 /*
  * The rules file: next to the config, else in MTA_SYSCONFDIR; without
@@ -205,6 +216,7 @@ bounce_setup(char *err, size_t errlen)
 		p = "/dev/null";
 	}
 	/* The DSN settings follow S.conf whatever the rules file says. */
+	memset(&fmt_cache, 0, sizeof(fmt_cache));
 	dsn_ready = dsn_submit_init(&dsnsub, S.conf, S.spool) == 0;
 	if (!dsn_ready) {
 		(void)snprintf(err, errlen, "DSN settings: %s",
@@ -216,6 +228,28 @@ bounce_setup(char *err, size_t errlen)
 	bouncecat_free(cats);
 	cats = bc;
 	return 0;
+}
+
+/*
+ * The dsn-format of recipient idx of m, as dsn_prepare() will resolve
+ * it (the message's pool or virtual MTA); queue_fail_all() notes many
+ * of one queue in a row, hence the cache.
+ */
+static enum dsn_format
+note_format(const struct msg *m, size_t idx)
+{
+	const struct queue *q = m->rcpt[idx].q;
+	const char *vmta = m->pool != NULL ? m->pool :
+	    strcmp(m->vmta, "{default}") != 0 ? m->vmta : NULL;
+
+	if (q == NULL)
+		return dsn_format_of(S.conf, "", vmta);
+	if (fmt_cache.q != q || fmt_cache.vmta != vmta) {
+		fmt_cache.q = q;
+		fmt_cache.vmta = vmta;
+		fmt_cache.fmt = dsn_format_of(S.conf, q->domain, vmta);
+	}
+	return fmt_cache.fmt;
 }
 
 /* bounce_category - the category of a failure, for the journal */
@@ -252,6 +286,9 @@ bounce_note(struct msg *m, size_t idx, bool expired, int code,
 	n->m = m;
 	n->idx = idx;
 	n->expired = expired;
+	n->kind = DSN_FAILURE;
+	n->fmt = note_format(m, idx);
+	n->code = code;
 	n->when = time(NULL);
 	(void)strlcpy(n->status, dsn != NULL && *dsn != '\0' ? dsn :
 	    expired ? "4.4.7" : "5.0.0", sizeof(n->status));
@@ -265,20 +302,75 @@ bounce_note(struct msg *m, size_t idx, bool expired, int code,
 		    sizeof(n->diag));
 }
 
-/* One DSN for the notes of message m (notes[from...] and later ones). */
+/*
+ * bounce_delay_note - a delay notice is due for recipient idx of m,
+ * deferred with this reply; prev_at: its delayed_at before this one.
+ * 0, or -1 when out of memory (delayed_at is prev_at again).
+ */
+int
+bounce_delay_note(struct msg *m, size_t idx, uint32_t prev_at, int code,
+    const char *dsn, const char *text, const struct session *s)
+{
+	size_t before = nnotes;
+
+	bounce_note(m, idx, false, code, dsn, text, s);
+	if (nnotes == before) {
+		m->rcpt[idx].delayed_at = prev_at;	/* try again later */
+		return -1;
+	}
+	notes[nnotes - 1].kind = DSN_DELAY;
+	notes[nnotes - 1].prev_at = prev_at;
+	return 0;
+}
+
+/*
+ * The delay notice about the n recipients done of m is committed:
+ * journal that it went, so that a restart does not send it again.
+ */
+static void
+delay_journal(struct msg *m, struct note *const *done, size_t n)
+{
+	struct envelope e;
+	char err[512];
+	const struct note *x;
+
+	if (msg_read(m, &e, err, sizeof(err)) == -1) {
+		log_warn("%s: delay notice not journaled: %s", m->id, err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		x = done[i];
+		/* with a code, diag is "451 text": the text goes on its own */
+		journal_outcome_write("delayed", m, &e, x->idx,
+		    &m->rcpt[x->idx], x->code, x->status, x->diag +
+		    (x->code != 0 ? 4 : 0), NULL);
+	}
+	envelope_free(&e);
+}
+
+/*
+ * One DSN for the notes of message m of one kind and format
+ * (notes[from...] and later ones).
+ */
 static void
 submit_one(size_t from)
 {
 	struct dsn_rcpt r[64];
+	struct note *done[64];
 	struct msg *m = notes[from].m;
+	enum dsn_kind kind = notes[from].kind;
+	enum dsn_format fmt = notes[from].fmt;
 	char qid[SPOOL_QIDLEN + 1], err[512];
 	size_t n = 0;
+	int rc;
 
 	for (size_t i = from; i < nnotes && n < 64; i++) {
 		struct note *x = &notes[i];
+		struct queue *q;
 
-		if (x->m != m)
+		if (x->m != m || x->kind != kind || x->fmt != fmt)
 			continue;
+		q = m->rcpt[x->idx].q;
 		memset(&r[n], 0, sizeof(r[n]));
 		r[n].idx = x->idx;
 		r[n].status = x->status;
@@ -286,17 +378,29 @@ submit_one(size_t from)
 		r[n].diag = x->diag;
 		r[n].last_attempt = x->when;
 		r[n].expired = x->expired;
-		n++;
+		if (kind == DSN_DELAY && q != NULL &&
+		    q->set.bounce_after != CONFVAL_NEVER)
+			r[n].retry_until = (time_t)m->queued +
+			    q->set.bounce_after;
+		done[n++] = x;
 		x->m = NULL;		/* done */
 	}
 	if (m->gone)			/* deleted by the operator: no DSN */
 		return;
-	if (dsn_submit(&dsnsub, m->id, r, n, DSN_FAILURE, qid, err,
-	    sizeof(err)) == -1)
+	rc = dsn_submit(&dsnsub, m->id, r, n, kind, qid, err, sizeof(err));
+	if (rc == -1)
 		log_warn("%s: DSN: %s", m->id, err);
 	else if (qid[0] != '\0')
-		log_info("%s: DSN %s to the sender (%zu recipient%s)", m->id,
-		    qid, n, n == 1 ? "" : "s");
+		log_info("%s: %s %s to the sender (%zu recipient%s)", m->id,
+		    kind == DSN_DELAY ? "delay notice" : "DSN", qid, n,
+		    n == 1 ? "" : "s");
+	if (kind != DSN_DELAY)
+		return;
+	if (rc == -1)		/* try again at their next deferral */
+		for (size_t i = 0; i < n; i++)
+			m->rcpt[done[i]->idx].delayed_at = done[i]->prev_at;
+	else if (qid[0] != '\0')
+		delay_journal(m, done, n);
 }
 
 /*

@@ -67,7 +67,7 @@ action_of(const char *type)
 {
 	if (strcmp(type, "delivered") == 0)
 		return "relayed";	/* RFC 3464: handed to the next MTA */
-	if (strcmp(type, "deferred") == 0)
+	if (strcmp(type, "deferred") == 0 || strcmp(type, "delayed") == 0)
 		return "delayed";
 	return "failed";
 }
@@ -256,6 +256,24 @@ struct replay {
 	size_t		 records, applied;
 };
 
+/* A delay notice went: its recipient's period is not notified again. */
+static int
+replay_delayed(const struct proto_rec *rec)
+{
+	struct journal_outcome o;
+	struct msg *m;
+	struct rcpt *r;
+	char err[256];
+
+	if (journal_read_outcome(rec, &o, err, sizeof(err)) == -1 ||
+	    (m = msg_byid(o.id)) == NULL || o.n >= m->nrcpt)
+		return 0;
+	r = &m->rcpt[o.n];
+	if (o.logged > r->delayed_at && o.logged < UINT32_MAX)
+		r->delayed_at = (uint32_t)o.logged;
+	return 0;
+}
+
 static int
 replay_rec(const struct proto_rec *rec, void *arg)
 {
@@ -267,6 +285,8 @@ replay_rec(const struct proto_rec *rec, void *arg)
 	int state;
 
 	rp->records++;
+	if (strcmp(v, "delayed") == 0)
+		return replay_delayed(rec);
 	if (strcmp(v, "delivered") == 0)
 		state = ENVELOPE_DELIVERED;
 	else if (strcmp(v, "failed") == 0)

@@ -41,6 +41,7 @@ struct rcpt {
 	uint32_t	 next_at;	/* next attempt, unix seconds */
 	uint32_t	 first;		/* first attempt, 0 if none */
 	uint32_t	 hidx;		/* retry heap index + 1 */
+	uint32_t	 delayed_at;	/* last delay notice due, 0: none */
 	uint16_t	 attempts;
 	uint8_t		 where;
 	uint8_t		 state;		/* enum envelope_state */
@@ -75,6 +76,8 @@ struct qset {
 	struct confval_rate msg_rate, connect_rate;
 	struct confval_intervals retry;
 	int64_t	 bounce_after, queue_interval;
+	int64_t	 delay_every;		/* notify-of-delay-every */
+	char	*bounce_domain;		/* VERP senders at it, or NULL */
 	bool	 pause;
 	char	*hosts;			/* smtp-hosts/route as written */
 	const char *tls;		/* no, try, require */
@@ -191,6 +194,7 @@ void	queue_resettle(void);
 struct queue *queue_first(void);
 void	queue_fail_all(struct queue *, int, const char *, const char *);
 void	queue_defer(struct queue *, int64_t, const char *);
+void	queue_delay_notices(struct queue *, int, const char *, const char *);
 void	rcpt_finalize(struct rcpt *, const struct envelope *, int,
 	    const char *, int, const char *, const char *,
 	    const struct session *);
@@ -248,6 +252,8 @@ const char *bounce_category(const char *, int, const char *, const char *);
 int	bounce_action(int, int, const char *, const char *, unsigned,
 	    int64_t *, int64_t *);
 void	bounce_note(struct msg *, size_t, bool, int, const char *,
+	    const char *, const struct session *);
+int	bounce_delay_note(struct msg *, size_t, uint32_t, int, const char *,
 	    const char *, const struct session *);
 void	bounce_flush(void);
 int	commit_init(void);

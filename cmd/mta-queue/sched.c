@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dsn.h"
 #include "journal.h"
 #include "log.h"
 #include "queue.h"
@@ -449,6 +450,81 @@ queue_retry_interval(const struct queue *q, unsigned k)
 	return iv->v[k - 1];
 }
 
+/* Is a delay notice due for r now, by its queue's notify-of-delay-every? */
+static bool
+delay_due(const struct rcpt *r, time_t now)
+{
+	int64_t every = r->q->set.delay_every;
+	unsigned sent = dsn_delay_count(r->m->queued, r->delayed_at, every);
+
+	return dsn_delay_due(r->m->queued, now, every, &sent);
+}
+
+/*
+ * A delay notice for r, deferred with this reply, when one more
+ * notify-of-delay-every has passed since it was queued than at its
+ * last notice, and its NOTIFY (and sender) wants one; true if noted.
+ */
+static bool
+delay_notice(struct rcpt *r, const struct envelope *e, time_t now, int code,
+    const char *dsn, const char *text, const struct session *s)
+{
+	struct msg *m = r->m;
+	size_t i = (size_t)(r - m->rcpt);
+	uint32_t prev = r->delayed_at;
+
+	if (e == NULL || i >= e->nrcpt || !delay_due(r, now))
+		return false;
+	/* the period is done with, notice or not: not read again for it */
+	r->delayed_at = (uint32_t)now;
+	if (!dsn_wanted(e->from.p, e->rcpt[i].notify.len > 0 ?
+	    e->rcpt[i].notify.p : NULL, DSN_DELAY))
+		return false;
+	return bounce_delay_note(m, i, prev, code, dsn, text, s) == 0;
+}
+
+/* The delay notice due for r, waiting or ready in a failing queue. */
+static void
+delay_notice_idle(struct rcpt *r, time_t now, int code, const char *dsn,
+    const char *text)
+{
+	struct envelope e;
+	char err[512];
+	size_t i = (size_t)(r - r->m->rcpt);
+
+	if (!delay_due(r, now))
+		return;
+	if (msg_read(r->m, &e, err, sizeof(err)) == -1) {
+		log_warn("delay notice: %s", err);
+		return;
+	}
+	if (delay_notice(r, &e, now, code, dsn, text, NULL))
+		commit_add(r->m, (uint32_t)i, r->state, r->attempts,
+		    r->next_at, r->first, e.rcpt[i].off);
+	envelope_free(&e);
+}
+
+/*
+ * queue_delay_notices - q's sessions fail (no attempt counted for its
+ * recipients): the delay notices due for its waiting and ready ones.
+ * Each goes with a spool write of the recipient's unchanged state,
+ * which holds its message until the commit flush sends the notice.
+ */
+void
+queue_delay_notices(struct queue *q, int code, const char *dsn,
+    const char *text)
+{
+	time_t now = time(NULL);
+
+	if (q->set.delay_every == CONFVAL_NEVER || q->set.delay_every <= 0)
+		return;
+	/* neither the ready list nor the heap changes order here */
+	for (struct rcpt *r = q->ready_head; r != NULL; r = r->next)
+		delay_notice_idle(r, now, code, dsn, text);
+	for (size_t k = 0; k < q->nwait; k++)
+		delay_notice_idle(q->heap[k], now, code, dsn, text);
+}
+
 /*
  * rcpt_defer_after - r (in a transaction) was deferred; an attempt
  * (counted) sets its next try after secs (0: by retry-after), else it
@@ -476,6 +552,7 @@ rcpt_defer_after(struct rcpt *r, const struct envelope *e, bool counted,
 		supp_outcome(r, e, ENVELOPE_PENDING, code, dsn, text, s);
 		commit_add(m, (uint32_t)i, r->state, r->attempts, r->next_at,
 		    r->first, e != NULL ? e->rcpt[i].off : 0);
+		delay_notice(r, e, now, code, dsn, text, s);
 		S.deferred++;
 		q->deferred++;
 		note_error(q, code, dsn, text);

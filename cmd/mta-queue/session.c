@@ -361,6 +361,7 @@ session_failed(struct session *s, const struct proto_rec *rec)
 	(void)strlcpy(q->last_error, why, sizeof(q->last_error));
 	q->fails++;
 	queue_defer(q, queue_retry_interval(q, q->fails), why);
+	queue_delay_notices(q, code, dsn, text);
 }
 
 /* session_rcpt - the result of one recipient of the transaction */

@@ -283,6 +283,7 @@ qset_free(struct qset *qs)
 {
 	free(qs->hosts);
 	free(qs->helo);
+	free(qs->bounce_domain);
 	for (size_t i = 0; i < qs->nsrc; i++)
 		free(qs->src[i].helo);
 	free(qs->src);
@@ -308,6 +309,11 @@ qset_resolve(struct queue *q)
 	qs->max_rcpt = conf_num(&s, CONF_MAX_RCPT_PER_TRANSACTION);
 	if (qs->max_rcpt <= 0)
 		qs->max_rcpt = 1000;
+	/* a VERP sender names one recipient: one a transaction */
+	qs->bounce_domain = dup_or_null(conf_str(&s, CONF_BOUNCE_DOMAIN));
+	if (qs->bounce_domain != NULL)
+		qs->max_rcpt = 1;
+	qs->delay_every = conf_num(&s, CONF_NOTIFY_OF_DELAY_EVERY);
 	copy_rate(&s, CONF_MAX_MSG_RATE, &qs->msg_rate, NULL);
 	copy_rate(&s, CONF_MAX_CONNECT_RATE, &qs->connect_rate, NULL);
 	copy_intervals(&s, CONF_RETRY_AFTER, &qs->retry, 600);

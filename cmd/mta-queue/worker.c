@@ -27,10 +27,12 @@
 #include "log.h"
 #include "proto.h"
 #include "queue.h"
+#include "verp.h"
 
 #define WORKER_MAX_BACKOFF	30000	/* ms */
 #define WORKER_STABLE		60	/* s alive before backoff resets */
 #define SID_BUCKETS		4096
+#define VERP_KEY_RETRY		60	/* s before a failed key load again */
 
 struct worker {
 	int		 n;
@@ -408,12 +410,59 @@ worker_open(struct queue *q)
 	return s;
 }
 
+/* The spool's VERP key, read or made at first use; NULL if none. */
+static const unsigned char *
+verp_key(void)
+{
+	static unsigned char key[VERP_KEYLEN];
+	static bool loaded;
+	static time_t failed;
+	char path[PATH_MAX];
+	time_t now = time(NULL);
+
+	if (loaded)
+		return key;
+	if (failed != 0 && now - failed < VERP_KEY_RETRY)
+		return NULL;
+	(void)snprintf(path, sizeof(path), "%s/%s", S.spooldir, VERP_KEYFILE);
+	if (verp_key_load(path, key) == -1) {
+		log_warn_sys("%s: VERP senders off for %d s", path,
+		    VERP_KEY_RETRY);
+		failed = now;
+		return NULL;
+	}
+	loaded = true;
+	return key;
+}
+
+/*
+ * The envelope sender of t: with a bounce-domain, the VERP address of
+ * its one recipient (into b), else the message's own.
+ */
+static const char *
+txn_sender(const struct session *s, const struct txn *t, struct buf *b)
+{
+	const struct envelope *e = &t->env;
+	const unsigned char *key;
+
+	if (s->q->set.bounce_domain == NULL || e->from.len == 0 ||
+	    t->n != 1 || (key = verp_key()) == NULL)
+		return e->from.p;
+	if (verp_encode(e->from.p, e->rcpt[t->idx[0]].addr.p,
+	    s->q->set.bounce_domain, key, VERP_KEYLEN, b) == -1) {
+		log_debug("%s: no VERP sender: %s", t->m->id, strerror(errno));
+		return e->from.p;
+	}
+	return buf_cstr(b);
+}
+
 /* worker_send_msg - send transaction t on session s */
 void
 worker_send_msg(struct session *s, struct txn *t)
 {
 	struct worker *w = s->w;
 	struct envelope *e = &t->env;
+	struct buf from = BUF_INIT;
 	char path[PATH_MAX];
 	size_t st;
 
@@ -427,7 +476,8 @@ worker_send_msg(struct session *s, struct txn *t)
 	rec_num(w, "size", (long long)t->m->size);
 	rec_num(w, "nrcpt", (long long)t->n);
 	if (e->from.len > 0)
-		rec_add(w, "from", buf_cstr(&e->from));
+		rec_add(w, "from", txn_sender(s, t, &from));
+	buf_free(&from);
 	if (e->envid.len > 0)
 		rec_add(w, "envid", buf_cstr(&e->envid));
 	if (e->ret.len > 0)

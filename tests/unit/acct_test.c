@@ -4,6 +4,7 @@
  * columns of record-fields ("*", "!field", header_NAME) and of files
  * holding several types, RFC 4180 quoting, and the summary counts.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -279,6 +280,16 @@ TEST(other_types_from_other_writers)
 	CHECK_STR(b.p, "f,2026-11-30 05:36:00+0000,arf,AOL SComp,,"
 	    "a@x.example,b@y.example,mail1.y.example,192.0.2.30,,,,,,,,\r\n");
 	buf_free(&b);
+	/* mta-queue's note of a delay notice: no record, and no warning */
+	f = "delayed logged=1796016960 id=a n=0 rcpt=b@y.example";
+	CHECK_INT(proto_parse(f, strlen(f), &r, err, sizeof(err)), 0);
+	errno = 0;
+	CHECK_INT(acct_from_journal(&r, &ar, err, sizeof(err)), -1);
+	CHECK_INT(errno, ENOENT);
+	f = "nosuch logged=1796016960 id=a n=0 rcpt=b@y.example";
+	CHECK_INT(proto_parse(f, strlen(f), &r, err, sizeof(err)), 0);
+	CHECK_INT(acct_from_journal(&r, &ar, err, sizeof(err)), -1);
+	CHECK_INT(errno, EINVAL);
 }
 
 TEST(types_and_fields_errors)

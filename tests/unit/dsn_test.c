@@ -759,6 +759,10 @@ TEST(config)
 	c = test_conf("postmaster bounces@example.org\n"
 	    "<domain example.net>\n dsn-format text\n</domain>\n"
 	    "<domain nodsn.example>\n deliver-local-dsn no\n</domain>\n"
+	    "<domain std.example>\n dsn-format standard\n</domain>\n"
+	    "<domain pt.example>\n dsn-format plain-text\n</domain>\n"
+	    "<virtual-mta v1>\n <domain pt.example>\n"
+	    "  dsn-format rfc3464\n </domain>\n</virtual-mta>\n"
 	    "<source 127.0.0.1>\n dsn-return-default full\n</source>\n");
 	if (c == NULL || conf_errors(c) > 0) {
 		if (c != NULL)
@@ -767,6 +771,14 @@ TEST(config)
 		rmtree(top);
 		return;
 	}
+	/* dsn-format per domain, and per domain of a virtual MTA */
+	CHECK_INT(dsn_format_of(c, "example.net", NULL), DSN_FMT_TEXT);
+	CHECK_INT(dsn_format_of(c, "EXAMPLE.net", NULL), DSN_FMT_TEXT);
+	CHECK_INT(dsn_format_of(c, "pt.example", NULL), DSN_FMT_TEXT);
+	CHECK_INT(dsn_format_of(c, "pt.example", "v1"), DSN_FMT_RFC3464);
+	CHECK_INT(dsn_format_of(c, "std.example", NULL), DSN_FMT_RFC3464);
+	CHECK_INT(dsn_format_of(c, "other.example", NULL), DSN_FMT_RFC3464);
+	CHECK_INT(dsn_format_of(c, "", NULL), DSN_FMT_RFC3464);
 	CHECK_INT(dsn_submit_init(&sub, c, sp), 0);
 	inject(&sub, "alice@example.org", NULL, NULL, qid);
 	CHECK_INT(dsn_submit(&sub, qid, &r, 1, DSN_FAILURE, dq, err,

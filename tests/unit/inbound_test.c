@@ -494,6 +494,58 @@ TEST(prefixes)
 				inbound_free(&in);
 }
 
+/*
+ * A recipient known by other means (VERP) is what a text bounce that
+ * names none is about; it changes nothing where the report names one,
+ * nor in what is not a bounce.
+ */
+TEST(known_rcpt)
+{
+	static const char anon[] =
+	    "From: MAILER-DAEMON@mx.example.net\n"
+	    "To: bnc-u=y-abcdefgh@bnc.example\n"
+	    "Subject: Mail delivery failed: returning message to sender\n"
+	    "\n"
+	    "This message was created automatically by mail delivery "
+	    "software.\n\n"
+	    "A message that you sent could not be delivered to one or more "
+	    "of its\nrecipients. This is a permanent error.\n\n"
+	    "  550 5.1.1 mailbox unavailable\n";
+	static const char notbounce[] =
+	    "From: bob@example.org\nTo: alice@example.com\nSubject: hi\n"
+	    "\nlunch?\n";
+	struct inbound in;
+
+	CHECK_INT(inbound_parse(&in, anon, strlen(anon), bc, err,
+	    sizeof(err)), 0);
+	CHECK_INT(in.n, 0);
+	inbound_free(&in);
+	CHECK_INT(inbound_parse_rcpt(&in, anon, strlen(anon), "u@y.example",
+	    bc, err, sizeof(err)), 0);
+	CHECK_INT(in.kind, INBOUND_BOUNCE);
+	CHECK_INT(in.n, 1);
+	if (in.n == 1) {
+		CHECK_STR(in.r[0].rcpt, "u@y.example");
+		CHECK_STR(in.r[0].action, "failed");
+		CHECK_STR(in.r[0].category, "bad-mailbox");
+		CHECK(in.r[0].diag != NULL &&
+		    strstr(in.r[0].diag, "mailbox unavailable") != NULL);
+	}
+	inbound_free(&in);
+	/* the report's own recipients stay */
+	CHECK_INT(inbound_parse_rcpt(&in, dsn, strlen(dsn), "u@y.example", bc,
+	    err, sizeof(err)), 0);
+	CHECK_INT(in.n, 2);
+	if (in.n == 2)
+		CHECK_STR(in.r[0].rcpt, "bob@example.net");
+	inbound_free(&in);
+	CHECK_INT(inbound_parse_rcpt(&in, notbounce, strlen(notbounce), "u@y.example",
+	    bc, err, sizeof(err)), 0);
+	CHECK_INT(in.kind, INBOUND_NONE);
+	CHECK_INT(in.n, 0);
+	inbound_free(&in);
+}
+
 static const struct test_case tests[] = {
 	T(rfc3464),
 	T(text_bounces),
@@ -503,6 +555,7 @@ static const struct test_case tests[] = {
 	T(line_endings),
 	T(hostile),
 	T(prefixes),
+	T(known_rcpt),
 	{ NULL, NULL }
 };
 

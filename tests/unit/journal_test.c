@@ -296,6 +296,15 @@ TEST(format)
 	p.mx = "";
 	CHECK_INT(journal_format(&b, &p), 0);
 	CHECK_STR(buf_cstr(&b), "deferred logged=1.000001 id=q n=0 rcpt=r\n");
+	/* a delay notice's record is an outcome's, and needs its keys */
+	buf_reset(&b);
+	p.type = "delayed";
+	CHECK_INT(journal_format(&b, &p), 0);
+	CHECK_STR(buf_cstr(&b), "delayed logged=1.000001 id=q n=0 rcpt=r\n");
+	p.rcpt = "";
+	CHECK_INT(journal_format(&b, &p), -1);
+	p.rcpt = "r";
+	p.type = "deferred";
 
 	/* logged 0 is now */
 	buf_reset(&b);

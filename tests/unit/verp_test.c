@@ -1,7 +1,8 @@
 /*
  * verp_test - VERP addresses: the encoding, round trips through case
  * changes, forged and mangled tags, hostile addresses, the key file
- * and the bounce-domain lookup.
+ * (made 0600, read back; short, long, missing) and the bounce-domain
+ * lookup.
  */
 #include <sys/stat.h>
 
@@ -243,7 +244,7 @@ TEST(key_file)
 	CHECK_INT(verp_key_load(path, k1), 0);
 	CHECK_INT(stat(path, &st), 0);
 	CHECK_INT(st.st_size, VERP_KEYLEN);
-	CHECK_INT(st.st_mode & 0777 & ~0640, 0);
+	CHECK_INT(st.st_mode & 0777 & ~0600, 0);
 	CHECK_INT(verp_key_load(path, k2), 0);
 	CHECK(memcmp(k1, k2, VERP_KEYLEN) == 0);
 	(void)snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
@@ -257,6 +258,27 @@ TEST(key_file)
 	errno = 0;
 	CHECK_INT(verp_key_load(path, k2), -1);
 	CHECK_INT(errno, EINVAL);
+	/* the reader takes the same, and never makes one */
+	CHECK_INT(verp_key_read(path, k2), -1);
+	CHECK_INT(errno, EINVAL);
+	CHECK_INT(unlink(path), 0);
+	errno = 0;
+	CHECK_INT(verp_key_read(path, k2), -1);
+	CHECK_INT(errno, ENOENT);
+	CHECK_INT(access(path, F_OK), -1);
+	CHECK_INT(verp_key_load(path, k1), 0);
+	memset(k2, 0, sizeof(k2));
+	CHECK_INT(verp_key_read(path, k2), 0);
+	CHECK(memcmp(k1, k2, VERP_KEYLEN) == 0);
+	/* a longer file is not a key either */
+	if ((fd = open(path, O_WRONLY | O_APPEND)) == -1 ||
+	    write(fd, "x", 1) != 1)
+		abort();
+	(void)close(fd);
+	errno = 0;
+	CHECK_INT(verp_key_read(path, k2), -1);
+	CHECK_INT(errno, EINVAL);
+	CHECK_INT(verp_key_load(path, k2), -1);
 	(void)unlink(path);
 	/* a folder that is not there */
 	(void)snprintf(path, sizeof(path), "%s/no/such/%s", top, VERP_KEYFILE);
@@ -297,6 +319,109 @@ TEST(bounce_domain)
 	conf_free(c);
 }
 
+/* verp_find over msg (NUL-terminated) with key; where into w. */
+static int
+find(const char *msg, const char *rcpt, struct buf *r, const char **w)
+{
+	return verp_find(msg, strlen(msg), rcpt, key, sizeof(key), r, w);
+}
+
+TEST(find_in_bounce)
+{
+	struct buf r = BUF_INIT, m = BUF_INIT, big = BUF_INIT;
+	const char *w = NULL;
+	char a[512], bad[512], *tag;
+
+	(void)strlcpy(a, enc("b@x.example", "u+1@y.example", "bnc.example"),
+	    sizeof(a));
+	(void)strlcpy(bad, a, sizeof(bad));
+	tag = strchr(bad, '@') - 1;
+	*tag = *tag == 'a' ? 'b' : 'a';
+
+	/* the envelope recipient, given */
+	CHECK_INT(find("", a, &r, &w), 1);
+	CHECK_STR(buf_cstr(&r), "u+1@y.example");
+	CHECK_STR(w, "the envelope recipient");
+	CHECK_INT(find("", "plain@bnc.example", &r, &w), 0);
+	errno = 0;
+	CHECK_INT(find("", bad, &r, &w), -1);
+	CHECK_INT(errno, EBADMSG);
+
+	/* Delivered-To, X-Original-To, To in that order */
+	buf_reset(&m);
+	(void)buf_appendf(&m, "From: x\r\nTo: Bounces <%s>\r\n"
+	    "Delivered-To: other@bnc.example\r\n\r\nbody\r\n", a);
+	CHECK_INT(find(buf_cstr(&m), NULL, &r, &w), 1);
+	CHECK_STR(w, "To");
+	CHECK_STR(buf_cstr(&r), "u+1@y.example");
+	buf_reset(&m);
+	(void)buf_appendf(&m, "To: s@x\nX-Original-To: %s\n"
+	    "delivered-to: %s\n\n", bad, a);
+	CHECK_INT(find(buf_cstr(&m), NULL, &r, &w), 1);
+	CHECK_STR(w, "Delivered-To");
+	/* the first that has the form decides: a bad tag is refused */
+	buf_reset(&m);
+	(void)buf_appendf(&m, "X-Original-To: <%s>\nTo: %s\n\n", bad, a);
+	errno = 0;
+	CHECK_INT(find(buf_cstr(&m), NULL, &r, &w), -1);
+	CHECK_INT(errno, EBADMSG);
+	CHECK_STR(w, "X-Original-To");
+	/* folded, with a display name */
+	buf_reset(&m);
+	(void)buf_appendf(&m, "Subject: x\nTo: \"Bounce, Handler\"\n"
+	    "\t<%s>\n\n", a);
+	CHECK_INT(find(buf_cstr(&m), NULL, &r, &w), 1);
+	/* only the header counts */
+	buf_reset(&m);
+	(void)buf_appendf(&m, "Subject: x\n\nTo: %s\n", a);
+	CHECK_INT(find(buf_cstr(&m), NULL, &r, &w), 0);
+	buf_reset(&m);
+	(void)buf_appendf(&m, "Subject: x\r\n\r\nTo: %s\r\n", a);
+	CHECK_INT(find(buf_cstr(&m), NULL, &r, &w), 0);
+	/* malformed: no header, empty fields, a name without colon */
+	CHECK_INT(find("", NULL, &r, &w), 0);
+	CHECK_INT(find("\n\n", NULL, &r, &w), 0);
+	CHECK_INT(find("To:\nTo: <>\nDelivered-To:  \n\n", NULL, &r, &w),
+	    0);
+	CHECK_INT(find("To <x>\nTo\n", NULL, &r, &w), 0);
+	CHECK_INT(find("To: <unclosed@bnc.example\n", NULL, &r, &w), 0);
+	/*
+	 * truncated: each prefix, without a NUL after it, finds nothing, or
+	 * an address cut in its domain (EBADMSG), or the whole address
+	 */
+	buf_reset(&m);
+	(void)buf_appendf(&m, "Received: x\r\nDelivered-To: %s\r\n"
+	    "\r\nbody", a);
+	for (size_t n = 0; n <= m.len; n++) {
+		char *p = malloc(n + 1);
+
+		if (p == NULL)
+			abort();
+		memcpy(p, m.p, n);
+		errno = 0;
+		if (verp_find(p, n, NULL, key, sizeof(key), &r, &w) == -1 &&
+		    errno != EBADMSG)
+			test_fail(__FILE__, __LINE__, "prefix %zu: %s", n,
+			    strerror(errno));
+		free(p);
+	}
+	CHECK_INT(verp_find(m.p, m.len, NULL, key, sizeof(key), &r, &w), 1);
+	/* oversized: a value past what is looked at, a huge header */
+	buf_reset(&m);
+	(void)buf_appends(&m, "To: ");
+	for (int i = 0; i < 2000; i++)
+		(void)buf_appendc(&m, 'x');
+	(void)buf_appendf(&m, " <%s>\n\n", a);
+	CHECK_INT(find(buf_cstr(&m), NULL, &r, &w), 0);
+	for (int i = 0; i < 30000; i++)
+		(void)buf_appends(&big, "X-Pad: 0123456789\n");
+	(void)buf_appendf(&big, "To: %s\n\n", a);
+	CHECK_INT(find(buf_cstr(&big), NULL, &r, &w), 0);
+	buf_free(&r);
+	buf_free(&m);
+	buf_free(&big);
+}
+
 static const struct test_case tests[] = {
 	T(shape),
 	T(round_trip),
@@ -306,6 +431,7 @@ static const struct test_case tests[] = {
 	T(encode_errors),
 	T(key_file),
 	T(bounce_domain),
+	T(find_in_bounce),
 	{ NULL, NULL }
 };
 
