@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -378,6 +379,28 @@ family_ok(const struct session *s, const struct sockaddr_storage *a)
 	return (s->family & DNS_INET6) != 0;
 }
 
+/* Is host name in the skip= list of the session (skip-mx)? */
+static bool
+skip_host(const struct session *s, const char *name)
+{
+	const char *p = s->skip;
+	size_t n, len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, ",");
+		if (n > 0 && p[n - 1] == '.')
+			n--;
+		if (n == len && strncasecmp(p, name, n) == 0)
+			return true;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
 /* The next address of the current host, or of the next host. */
 static void
 try_targets(struct session *s)
@@ -388,6 +411,14 @@ try_targets(struct session *s)
 
 	for (; tg->cur < tg->n; tg->cur++, tg->next = 0) {
 		t = &tg->t[tg->cur];
+		if (tg->next == 0 && skip_host(s, t->name)) {
+			log_debug("session sid=%lld: %s skipped", s->sid,
+			    t->name);
+			if (s->fdsn[0] == '\0')
+				session_fail(s, "4.4.4", 0, "every host of %s "
+				    "skipped (skip-mx)", s->domain);
+			continue;
+		}
 		if (!t->resolved) {
 			if (resolver(s) == NULL)
 				continue;

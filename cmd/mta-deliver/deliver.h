@@ -133,6 +133,7 @@ struct session {
 	char		 domain[DELIVER_NAMEMAX];
 	char		 helo[DELIVER_NAMEMAX];
 	char		*hosts;		/* hosts= or NULL */
+	char		*skip;		/* skip= or NULL: hosts not to use */
 	struct sockaddr_storage src;
 	bool		 has_src;
 	int		 family;	/* DNS_INET | DNS_INET6 */

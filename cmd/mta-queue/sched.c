@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dns.h"
 #include "journal.h"
 #include "log.h"
 #include "queue.h"
@@ -27,6 +28,7 @@
 #define QUEUE_BUCKETS	4096
 #define SWEEP_MS	1000
 #define RATE_MAX_WAIT_MS 60000	/* a rate of "0" checks again then */
+#define QUEUE_MAXSKIP	8	/* mail exchangers skipped at once */
 
 struct sched S;
 
@@ -217,13 +219,15 @@ rcpt_place(struct rcpt *r, time_t now)
 		heap_push(r->q, r);
 }
 
+/* Find or make the queue named domain/vmta; *made says which. */
 static struct queue *
-queue_get(const char *domain, const char *vmta)
+queue_make(const char *domain, const char *vmta, bool *made)
 {
 	char name[CONFVAL_MAXNAME + 300];
 	struct queue *q, **b;
 	int n;
 
+	*made = false;
 	n = snprintf(name, sizeof(name), "%s/%s", domain, vmta);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return NULL;
@@ -243,7 +247,138 @@ queue_get(const char *domain, const char *vmta)
 	*b = q;
 	*queues_tail = q;
 	queues_tail = &q->all_next;
+	*made = true;
 	return q;
+}
+
+/* Where q's mail goes: q, or the end of its queue-to/rollup chain. */
+static struct queue *
+queue_dest(struct queue *q)
+{
+	for (int i = 0; q->fwd != NULL && i < 4; i++)
+		q = q->fwd;
+	return q;
+}
+
+/* Move q's ready and waiting recipients to queue to. */
+static void
+queue_move(struct queue *q, struct queue *to)
+{
+	time_t now = time(NULL);
+	struct rcpt *r;
+
+	while ((r = q->ready_head != NULL ? q->ready_head : q->nwait > 0 ?
+	    q->heap[0] : NULL) != NULL) {
+		rcpt_unlink(r);
+		q->nrcpt--;
+		q->bytes -= q->bytes >= r->m->size ? r->m->size : q->bytes;
+		r->q = to;
+		to->nrcpt++;
+		to->bytes += r->m->size;
+		if (to->oldest == 0 || r->m->queued < to->oldest)
+			to->oldest = r->m->queued;
+		rcpt_place(r, now);
+	}
+	q->oldest = 0;
+	queue_kick(to);
+}
+
+/*
+ * The MX hosts of a queue's domain are known: the first of them (in
+ * the order of delivery) that an "mx" line of an <mx-rollup-list>
+ * matches sends the queue's mail to the rollup queue of that line.
+ */
+static void
+rollup_done(const struct dns_result *res, void *arg)
+{
+	struct queue *q = arg, *r;
+	const char *name = NULL, *host = NULL;
+	char lower[CONFVAL_MAXNAME];
+	size_t i;
+	bool made;
+
+	q->mx_wait = false;
+	for (i = 0; res->status == DNS_OK && i < res->nhosts && name == NULL;
+	    i++)
+		name = rollup_name(host = res->host[i].name);
+	if (name == NULL) {
+		queue_kick(q);
+		return;
+	}
+	for (i = 0; name[i] != '\0' && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	lower[i] = '\0';
+	if (strcmp(lower, q->domain) == 0 ||
+	    (r = queue_make(lower, q->vmta, &made)) == NULL) {
+		queue_kick(q);
+		return;
+	}
+	if (made && (r->mx_domain = strdup(q->domain)) == NULL)
+		die(EX_TEMPFAIL, "out of memory");
+	q->fwd = r;
+	q->fwd_rollup = true;
+	log_info("queue %s: rolled up into %s (mx %s)", q->name, r->name,
+	    host);
+	queue_move(q, queue_dest(q));
+}
+
+/* Look up q's MX hosts when an <mx-rollup-list> may take its mail. */
+static void
+rollup_start(struct queue *q)
+{
+	struct dns *dns;
+
+	if (q->set.no_rollup || q->domain[0] == '[' || !rollup_any() ||
+	    (dns = queue_dns()) == NULL)
+		return;
+	q->mx_wait = true;
+	if (dns_resolve_mx(dns, q->domain, DNS_INET | DNS_INET6, rollup_done,
+	    q) == NULL) {
+		q->mx_wait = false;
+		log_warn_sys("queue %s: MX lookup for rollup", q->name);
+	}
+}
+
+/*
+ * Point q at the queue of its queue-to domain, if any (made on first
+ * use; one step: the target's own queue-to is not followed).
+ */
+static void
+queue_to(struct queue *q)
+{
+	char to[CONFVAL_MAXNAME];
+	struct queue *t;
+	bool made;
+
+	if (q->fwd_rollup)
+		return;
+	q->fwd = NULL;
+	if (qset_queue_to(q->domain, q->vmta, to, sizeof(to)) == NULL ||
+	    (t = queue_make(to, q->vmta, &made)) == NULL)
+		return;
+	q->fwd = t;
+	if (made)
+		rollup_start(t);
+}
+
+/*
+ * queue_get - the queue that takes the mail for domain through vmta:
+ * the domain's own, or the one its queue-to or a rollup names
+ */
+static struct queue *
+queue_get(const char *domain, const char *vmta)
+{
+	struct queue *q;
+	bool made;
+
+	if ((q = queue_make(domain, vmta, &made)) == NULL)
+		return NULL;
+	if (made) {
+		queue_to(q);
+		if (q->fwd == NULL)
+			rollup_start(q);
+	}
+	return queue_dest(q);
 }
 
 /* queue_first - the first queue; the next is q->all_next */
@@ -665,8 +800,10 @@ void
 queue_resettle(void)
 {
 	S.total_max_smtp_out = global_total();
-	for (struct queue *q = queues; q != NULL; q = q->all_next)
+	for (struct queue *q = queues; q != NULL; q = q->all_next) {
 		qset_resolve(q);
+		queue_to(q);
+	}
 	queue_kick_all();
 }
 
@@ -680,16 +817,46 @@ queue_limit(const struct queue *q)
 	return n <= 0 ? 1 : (size_t)n;
 }
 
+/*
+ * Re-enable q's source addresses whose time has come; true when one
+ * may be used, else *at is the next re-enable time (0: none).
+ */
+static bool
+src_usable(struct queue *q, time_t *at)
+{
+	time_t now = time(NULL);
+	bool ok = false;
+
+	*at = 0;
+	for (size_t i = 0; i < q->set.nsrc; i++) {
+		struct qsource *c = &q->set.src[i];
+
+		if (c->disabled && c->reenable != 0 && c->reenable <= now) {
+			c->disabled = false;
+			c->reenable = 0;
+			log_info("queue %s: source %s enabled again", q->name,
+			    c->addr);
+		}
+		if (!c->disabled)
+			ok = true;
+		else if (c->reenable != 0 && (*at == 0 || c->reenable < *at))
+			*at = c->reenable;
+	}
+	return ok || q->set.nsrc == 0;
+}
+
 /* Why q may not open another session now: 0 it may, else a reason. */
-enum { OPEN_OK, OPEN_QUEUE, OPEN_SHARED, OPEN_RATE, OPEN_WORKER };
+enum { OPEN_OK, OPEN_QUEUE, OPEN_SHARED, OPEN_RATE, OPEN_WORKER, OPEN_SRC };
 
 static int
-may_open(struct queue *q, uint64_t *wait_ms)
+may_open(struct queue *q, uint64_t *wait_ms, time_t *src_at)
 {
 	uint64_t now_us = ev_now(S.ev) * 1000;
 
 	if (q->nsessions >= queue_limit(q))
 		return OPEN_QUEUE;
+	if (!src_usable(q, src_at))
+		return OPEN_SRC;
 	if ((q->set.vmta_max_smtp_out > 0 && q->v->nsessions >=
 	    (size_t)q->set.vmta_max_smtp_out) || (S.total_max_smtp_out > 0 &&
 	    S.nsessions >= (size_t)S.total_max_smtp_out))
@@ -766,8 +933,16 @@ queue_run(struct queue *q)
 	time_t now = time(NULL), soonest = 0;
 	uint64_t wait_ms = 0;
 	struct rcpt *r;
+	int64_t qi = q->set.queue_interval;
+	time_t src_at = 0;
 	int why;
 
+	if (q->fwd != NULL) {
+		/* queue-to or a rollup: what is still here goes there */
+		queue_move(q, queue_dest(q));
+		close_idle(q);
+		return;
+	}
 	if (q->backoff && !q->set.bo_mode && q->set.bo_to_normal !=
 	    CONFVAL_NEVER && now - q->backoff_since >= q->set.bo_to_normal) {
 		q->backoff = false;
@@ -775,18 +950,27 @@ queue_run(struct queue *q)
 		rate_init(&q->connect_rate, &q->set.connect_rate);
 		log_info("queue %s: back to normal mode", q->name);
 	}
-	while (q->nwait > 0 && q->heap[0]->next_at <= now) {
-		r = q->heap[0];
-		heap_remove(q, r);
-		if (msg_expired(q, r->m)) {
-			r->where = R_BUSY;
-			rcpt_expire(r);
-		} else
-			ready_append(q, r);
+	/* queue-interval: one retry pass a queue per interval at most */
+	if (q->nwait > 0 && q->heap[0]->next_at <= now && (qi <= 0 ||
+	    now >= q->examined + qi)) {
+		q->examined = now;
+		while (q->nwait > 0 && q->heap[0]->next_at <= now) {
+			r = q->heap[0];
+			heap_remove(q, r);
+			if (msg_expired(q, r->m)) {
+				r->where = R_BUSY;
+				rcpt_expire(r);
+			} else
+				ready_append(q, r);
+		}
 	}
-	if (q->nwait > 0)
+	if (q->nwait > 0) {
 		soonest = q->heap[0]->next_at;
-	if (q->paused || q->set.pause || S.stopping || q->retry_at > now) {
+		if (qi > 0 && soonest < q->examined + qi)
+			soonest = q->examined + qi;
+	}
+	if (q->paused || q->set.pause || S.stopping || q->retry_at > now ||
+	    q->mx_wait) {
 		close_idle(q);
 		if (!S.stopping && !q->paused && !q->set.pause &&
 		    q->retry_at > now && (soonest == 0 ||
@@ -802,12 +986,15 @@ queue_run(struct queue *q)
 			(void)session_next(s);
 	}
 	while (q->nready > q->nopening + q->nidle) {
-		if ((why = may_open(q, &wait_ms)) != OPEN_OK) {
+		if ((why = may_open(q, &wait_ms, &src_at)) != OPEN_OK) {
 			if (why == OPEN_SHARED)
 				block(q);
 			else if (why == OPEN_RATE)
 				ev_timer_at(S.ev, &q->timer, ev_now(S.ev) +
 				    wait_ms);
+			else if (why == OPEN_SRC && src_at != 0 &&
+			    (soonest == 0 || src_at < soonest))
+				soonest = src_at;
 			break;
 		}
 		if (worker_open(q) == NULL)
@@ -818,6 +1005,150 @@ queue_run(struct queue *q)
 	else if (soonest != 0 && q->timer.when > ev_now(S.ev) +
 	    (uint64_t)(soonest > now ? soonest - now : 0) * 1000)
 		arm(q, soonest);
+}
+
+/* queue_mx_domain - the domain whose MX hosts q's sessions use */
+const char *
+queue_mx_domain(const struct queue *q)
+{
+	return q->mx_domain != NULL ? q->mx_domain : q->domain;
+}
+
+static bool
+same_host(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/*
+ * queue_skip_mx - skip-mx: q's sessions leave mail exchanger mx aside
+ * for its first retry-after interval
+ */
+void
+queue_skip_mx(struct queue *q, const char *mx)
+{
+	time_t now = time(NULL);
+	struct qskip *k = NULL;
+	size_t i;
+
+	if (mx == NULL || *mx == '\0' || strlen(mx) >= sizeof(k->name))
+		return;
+	/* its own slot, else a free one, else the one that ends first */
+	for (i = 0; i < q->nskip && k == NULL; i++)
+		if (same_host(q->skip[i].name, mx))
+			k = &q->skip[i];
+	for (i = 0; i < q->nskip && k == NULL; i++)
+		if (q->skip[i].until <= now)
+			k = &q->skip[i];
+	if (k == NULL && q->nskip < QUEUE_MAXSKIP) {
+		if (q->skip == NULL && (q->skip = calloc(QUEUE_MAXSKIP,
+		    sizeof(*q->skip))) == NULL)
+			die(EX_TEMPFAIL, "out of memory");
+		k = &q->skip[q->nskip++];
+	}
+	if (k == NULL) {
+		k = &q->skip[0];
+		for (i = 1; i < q->nskip; i++)
+			if (q->skip[i].until < k->until)
+				k = &q->skip[i];
+	}
+	(void)strlcpy(k->name, mx, sizeof(k->name));
+	k->until = now + queue_retry_interval(q, 1);
+	log_info("queue %s: skip-mx: %s left aside for %llds", q->name, mx,
+	    (long long)(k->until - now));
+}
+
+/* queue_mx_skipped - is mx left aside by skip-mx? */
+bool
+queue_mx_skipped(struct queue *q, const char *mx)
+{
+	time_t now = time(NULL);
+
+	if (mx == NULL)
+		return false;
+	for (size_t i = 0; i < q->nskip; i++)
+		if (q->skip[i].until > now && same_host(q->skip[i].name, mx))
+			return true;
+	return false;
+}
+
+/*
+ * queue_skip_list - the mail exchangers q skips, comma-separated in
+ * buf (as many as fit), or NULL if none
+ */
+const char *
+queue_skip_list(struct queue *q, char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	size_t n = 0, k;
+
+	for (size_t i = 0; i < q->nskip; i++) {
+		if (q->skip[i].until <= now)
+			continue;
+		k = strlen(q->skip[i].name);
+		if (n + k + 2 > len)
+			break;
+		if (n > 0)
+			buf[n++] = ',';
+		memcpy(buf + n, q->skip[i].name, k);
+		n += k;
+	}
+	if (n == 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * queue_src_disable - disable-source-ip: q stops using source address
+ * src for secs (0: reenable-source-ip-after); true when another of its
+ * sources is still usable
+ */
+bool
+queue_src_disable(struct queue *q, const char *src, int64_t secs)
+{
+	time_t now = time(NULL), at;
+	bool other = false;
+
+	if (secs == 0)
+		secs = q->set.reenable_src;
+	for (size_t i = 0; i < q->set.nsrc; i++) {
+		struct qsource *c = &q->set.src[i];
+
+		if (src == NULL || strcmp(c->addr, src) != 0) {
+			if (!c->disabled)
+				other = true;
+			continue;
+		}
+		c->disabled = true;
+		c->reenable = secs <= 0 || secs == CONFVAL_NEVER ? 0 :
+		    now + (time_t)secs;
+		log_info("queue %s: source %s disabled%s", q->name, c->addr,
+		    c->reenable == 0 ? "" : " for a while");
+		if ((at = c->reenable) != 0)
+			log_debug("queue %s: source %s back at %lld", q->name,
+			    c->addr, (long long)at);
+	}
+	return other;
+}
+
+/* queue_src_disabled - is source address src disabled in q? */
+bool
+queue_src_disabled(const struct queue *q, const char *src)
+{
+	if (src == NULL)
+		return false;
+	for (size_t i = 0; i < q->set.nsrc; i++)
+		if (q->set.src[i].disabled && strcmp(q->set.src[i].addr, src) ==
+		    0)
+			return true;
+	return false;
 }
 
 /* queue_match - does q match the pattern of admin.h? */

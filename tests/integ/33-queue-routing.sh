@@ -1,0 +1,168 @@
+#!/bin/sh
+# 33-queue-routing: where mta-queue queues a domain's mail and how the
+# replies of its MX steer it.  queue-to puts alias.test's mail in
+# target.test's queue (its MX, the recipient kept); an <mx-rollup-list>
+# rolls r1.test and r2.test, whose MX hosts match *.roll.test, into one
+# queue whose max-smtp-out 1 holds for both; skip-mx takes the mail to
+# the second MX on the first one's reply; disable-source-ip moves the
+# mail to the other source address and reenable-after brings the first
+# one back; queue-interval spaces the retry passes of a queue.
+. "$TOP/tests/integ/lib/common.sh"
+. "$TOP/tests/integ/lib/peers.sh"
+. "$TOP/tests/integ/queue/lib.sh"
+
+DSN_PORT=26500
+DNS=26501
+P=26502
+
+qinit <<EOF2
+host-name mta.example.test
+name-server 127.0.0.1:$DNS
+dns-timeout 5s
+<virtual-mta two>
+	smtp-source-host 127.0.0.2 two-a.example.test
+	smtp-source-host 127.0.0.3 two-b.example.test
+</virtual-mta>
+<smtp-pattern-list steer>
+	reply /too many connections/ skip-mx
+	reply /TS03/ disable-source-ip,reenable-after=2s
+</smtp-pattern-list>
+<mx-rollup-list>
+	mx *.roll.test shared.rollup
+</mx-rollup-list>
+<domain *>
+	default-smtp-port $P
+	retry-after 1m
+	max-smtp-out 3
+</domain>
+<domain alias.test>
+	queue-to target.test
+</domain>
+<domain shared.rollup>
+	max-smtp-out 1
+</domain>
+<domain solo.test>
+	disable-mx-rollup yes
+</domain>
+<domain skip.test>
+	smtp-pattern-list steer
+</domain>
+<domain dis.test>
+	smtp-pattern-list steer
+</domain>
+<domain qi.test>
+	retry-after 1s
+	queue-interval 3s
+</domain>
+EOF2
+
+start_dnsmasq $DNS --local=/test/ \
+    --mx-host=alias.test,mx.alias.test,10 \
+    --host-record=mx.alias.test,127.0.0.10 \
+    --mx-host=target.test,mx.target.test,10 \
+    --host-record=mx.target.test,127.0.0.11 \
+    --mx-host=r1.test,mx1.roll.test,10 \
+    --mx-host=r2.test,mx2.roll.test,10 \
+    --mx-host=solo.test,mx3.roll.test,10 \
+    --host-record=mx1.roll.test,127.0.0.12 \
+    --host-record=mx2.roll.test,127.0.0.12 \
+    --host-record=mx3.roll.test,127.0.0.17 \
+    --mx-host=skip.test,mxa.skip.test,10 \
+    --mx-host=skip.test,mxb.skip.test,20 \
+    --host-record=mxa.skip.test,127.0.0.13 \
+    --host-record=mxb.skip.test,127.0.0.14 \
+    --mx-host=dis.test,mx.dis.test,10 \
+    --host-record=mx.dis.test,127.0.0.15 \
+    --mx-host=qi.test,mx.qi.test,10 \
+    --host-record=mx.qi.test,127.0.0.16 || { finish; exit; }
+start_mx 127.0.0.10:$P --stats "$T/alias.json" || { finish; exit; }
+start_mx 127.0.0.11:$P --stats "$T/target.json" || { finish; exit; }
+start_mx 127.0.0.12:$P --stats "$T/roll.json" --delay-data 0.3 ||
+    { finish; exit; }
+start_mx 127.0.0.17:$P --stats "$T/solo.json" || { finish; exit; }
+start_mx 127.0.0.13:$P --stats "$T/skipa.json" \
+    --reply 'RCPT:452 4.7.1 too many connections, try later' ||
+    { finish; exit; }
+start_mx 127.0.0.14:$P --stats "$T/skipb.json" || { finish; exit; }
+start_mx 127.0.0.15:$P --stats "$T/dis.json" \
+    --reply 'CONNECT:^127\.0\.0\.2$:421 4.7.0 TS03 blocked from this address' ||
+    { finish; exit; }
+start_mx 127.0.0.16:$P --stats "$T/qi.json" --defer-first 2 ||
+    { finish; exit; }
+
+injv() {
+	printf 'Subject: v\r\n\r\nx\r\n' | "$INJECT" -C "$QC" -V "$1" \
+	    -f s@src.test "$2" >/dev/null || fail "inject -V $1 $2"
+}
+
+inj 1 q@qi.test
+inj 2 a@alias.test
+inj 3 b@r1.test
+inj 3 c@r2.test
+inj 2 d@solo.test
+inj 2 e@skip.test
+injv two f@dis.test
+injv two g@dis.test
+qstart || { finish; exit; }
+wait_until '[ "$(jcount delivered)" -ge 14 ]' 10 ||
+    fail "delivered: $(jcount delivered) of 14"
+
+# queue-to
+eq "queue-to: the target's MX got the mail" \
+    "$(mx_stat "$T/target.json" "sorted(m['rcpts'][0] for m in message_log)")" \
+    '["a@alias.test", "a@alias.test"]'
+eq "queue-to: the alias's own MX got nothing" \
+    "$(mx_stat "$T/alias.json" connections)" 0
+eq "queue-to: journal queue" \
+    "$(jfield delivered queue | grep -c '^target.test/{default}$')" 2
+
+# rollup
+eq "rollup: r1 and r2 in one queue" \
+    "$(jfield delivered queue | grep -c '^shared.rollup/{default}$')" 6
+eq "rollup: its max-smtp-out 1 held for both domains" \
+    "$(mx_stat "$T/roll.json" "messages, max_concurrent")" '[6, 1]'
+eq "disable-mx-rollup: solo.test in its own queue" \
+    "$(jfield delivered queue | grep -c '^solo.test/{default}$')" 2
+eq "disable-mx-rollup: its MX got the mail" \
+    "$(mx_stat "$T/solo.json" messages)" 2
+match "rollup logged" "$(grep 'rolled up' "$QLOG")" \
+    '*queue r1.test/{default}: rolled up into shared.rollup/{default} (mx mx1.roll.test)*'
+
+# skip-mx
+eq "skip-mx: the first MX refused the recipients" \
+    "$(mx_stat "$T/skipa.json" "messages == 0 and commands.get('RCPT', 0) >= 1")" \
+    True
+eq "skip-mx: the second MX got them" "$(mx_stat "$T/skipb.json" messages)" 2
+eq "skip-mx: no deferral counted" \
+    "$(jfield deferred rcpt | grep -c 'skip.test')" 0
+
+# disable-source-ip
+eq "disable-source-ip: the other source carried the mail" \
+    "$(mx_stat "$T/dis.json" "sorted(m['peer'] for m in message_log)")" \
+    '["127.0.0.3", "127.0.0.3"]'
+eq "disable-source-ip: disabled once" \
+    "$(grep -c 'queue dis.test/two: source 127.0.0.2 disabled' "$QLOG")" 1
+sleep 2.2
+injv two h@dis.test
+wait_until '[ "$(jcount delivered)" -ge 15 ]' 8 ||
+    fail "delivered after reenable: $(jcount delivered) of 15"
+eq "reenable-after: the source came back" \
+    "$(grep -c 'queue dis.test/two: source 127.0.0.2 enabled again' "$QLOG")" 1
+eq "reenable-after: tried again, disabled again" \
+    "$(grep -c 'queue dis.test/two: source 127.0.0.2 disabled' "$QLOG")" 2
+eq "reenable-after: the MX saw both sources" \
+    "$(mx_stat "$T/dis.json" "peers")" '["127.0.0.2", "127.0.0.3"]'
+
+# queue-interval: tries at t, t+1 (retry-after 1s), then t+4, not t+2
+eq "queue-interval: three tries" \
+    "$(mx_stat "$T/qi.json" "recipients['q@qi.test']['rcpt']")" \
+    '["451", "451", "250"]'
+first=$(cat "$QS"/log/* | grep '^deferred ' | grep 'rcpt=q@qi.test' |
+    tr ' ' '\n' | sed -n 's/^logged=//p' | sort -n | head -n 1)
+last=$(cat "$QS"/log/* | grep '^delivered ' | grep 'rcpt=q@qi.test' |
+    tr ' ' '\n' | sed -n 's/^logged=//p')
+eq "queue-interval: the third try 3 s after the second pass" \
+    "$(awk -v a="$first" -v b="$last" 'BEGIN { print (b - a >= 2.5 && b - a < 6) ? "yes" : b - a }')" yes
+qstop
+eq "mta-queue exit" "$QRC" 0
+finish
