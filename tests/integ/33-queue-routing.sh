@@ -6,14 +6,52 @@
 # queue whose max-smtp-out 1 holds for both; skip-mx takes the mail to
 # the second MX on the first one's reply; disable-source-ip moves the
 # mail to the other source address and reenable-after brings the first
-# one back; queue-interval spaces the retry passes of a queue.
+# one back; queue-interval spaces the retry passes of a queue.  First,
+# mta-deliver alone: the skip= key of a session record, malformed and
+# oversized, and the src= of a deferred session.
 . "$TOP/tests/integ/lib/common.sh"
 . "$TOP/tests/integ/lib/peers.sh"
 . "$TOP/tests/integ/queue/lib.sh"
+. "$TOP/tests/integ/deliver/lib.sh"
 
 DSN_PORT=26500
 DNS=26501
 P=26502
+D=26503
+
+# --- mta-deliver's skip= (read as written, never trusted) ------------
+start_mx 127.0.0.1:$D || exit 1
+long=$(printf '%03000d' 0 | tr 0 a)
+S='> session queue=a.test/v domain=a.test helo=me.test'
+cat >"$T/skip.in" <<EOF
+$HELLO
+$S sid=1 hosts=[127.0.0.1]:$D skip=127.0.0.1
+< session sid=1
+$S sid=2 hosts=[127.0.0.1]:$D skip=,,,
+< session sid=2
+$S sid=3 hosts=[127.0.0.1]:$D skip=$long,,127.0.0.1.
+< session sid=3
+$S sid=4 hosts=[127.0.0.1]:$D skip=
+< session sid=4
+$S sid=5 hosts=[127.0.0.1]:$D skip=127.0.0
+< session sid=5
+$S sid=6 hosts=[127.0.0.1]:26509 src=127.0.0.2
+< session sid=6
+> quit
+exit
+EOF
+drive skip
+eq "skip=: the only host skipped" \
+    "$(val skip session status 'sid=1 '),$(val skip session dsn 'sid=1 ')" \
+    defer,4.4.4
+match "skip=: why" "$(val skip session text 'sid=1 ')" '*skipped*skip-mx*'
+eq "skip=: empty names skip nothing" "$(val skip session status 'sid=2 ')" ok
+eq "skip=: long list, a name with its dot" \
+    "$(val skip session status 'sid=3 ')" defer
+eq "skip=: empty" "$(val skip session status 'sid=4 ')" ok
+eq "skip=: a prefix is not the name" "$(val skip session status 'sid=5 ')" ok
+eq "defer: src= says the source" "$(val skip session src 'sid=6 ')" 127.0.0.2
+eq "skip=: exit" "$(tail -n 1 "$T/skip.out")" "exit 0"
 
 qinit <<EOF2
 host-name mta.example.test
