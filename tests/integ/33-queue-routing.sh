@@ -190,6 +190,20 @@ eq "reenable-after: tried again, disabled again" \
     "$(grep -c 'queue dis.test/two: source 127.0.0.2 disabled' "$QLOG")" 2
 eq "reenable-after: the MX saw both sources" \
     "$(mx_stat "$T/dis.json" "peers")" '["127.0.0.2", "127.0.0.3"]'
+"$CTL" -C "$QC" show queues --json >"$T/queues.json" 2>&1 ||
+    fail "show queues: $(cat "$T/queues.json")"
+qv() {
+	"$PY" -c 'import json, sys
+q = [q for q in json.load(open(sys.argv[1]))["queues"] if q["name"] == sys.argv[2]]
+print(q[0][sys.argv[3]] if q else "no queue")' "$T/queues.json" "$1" "$2"
+}
+eq "show queues: the disabled source" "$(qv dis.test/two disabled_src)" \
+    127.0.0.2
+eq "show queues: queue-to" "$(qv 'alias.test/{default}' forward)" \
+    'target.test/{default}'
+eq "show queues: rollup" "$(qv 'r2.test/{default}' forward)" \
+    'shared.rollup/{default}'
+eq "show queues: no forward" "$(qv 'solo.test/{default}' forward)" ''
 
 # queue-interval: tries at t, t+1 (retry-after 1s), then t+4, not t+2
 eq "queue-interval: three tries" \
