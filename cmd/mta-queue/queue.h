@@ -219,8 +219,8 @@ int64_t	queue_retry_interval(const struct queue *, unsigned);
 size_t	queue_limit(const struct queue *);
 bool	msg_expired(const struct queue *, const struct msg *);
 void	queue_skip_mx(struct queue *, const char *);
-bool	queue_mx_skipped(struct queue *, const char *);
-const char *queue_skip_list(struct queue *, char *, size_t);
+bool	queue_mx_skipped(const struct queue *, const char *);
+const char *queue_skip_list(const struct queue *, char *, size_t);
 bool	queue_src_disable(struct queue *, const char *, int64_t);
 bool	queue_src_disabled(const struct queue *, const char *);
 const char *queue_mx_domain(const struct queue *);
@@ -259,7 +259,7 @@ const char *pool_pick(const char *, const char **);
 int64_t	global_total(void);
 const char *qset_queue_to(const char *, const char *, char *, size_t);
 bool	rollup_any(void);
-const char *rollup_name(const char *);
+const char *rollup_name(const char *, char *, size_t);
 struct dns *queue_dns(void);
 
 /* commit.c */

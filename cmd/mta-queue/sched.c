@@ -251,13 +251,26 @@ queue_make(const char *domain, const char *vmta, bool *made)
 	return q;
 }
 
-/* Where q's mail goes: q, or the end of its queue-to/rollup chain. */
+/*
+ * Where q's mail goes: q, or the end of its queue-to/rollup chain.
+ * queue_to() and rollup_done() keep the chains free of loops.
+ */
 static struct queue *
 queue_dest(struct queue *q)
 {
-	for (int i = 0; q->fwd != NULL && i < 4; i++)
+	while (q->fwd != NULL)
 		q = q->fwd;
 	return q;
+}
+
+/* Does the chain from "from" pass through q? */
+static bool
+leads_to(const struct queue *from, const struct queue *q)
+{
+	for (; from != NULL; from = from->fwd)
+		if (from == q)
+			return true;
+	return false;
 }
 
 /* Move q's ready and waiting recipients to queue to. */
@@ -293,23 +306,16 @@ rollup_done(const struct dns_result *res, void *arg)
 {
 	struct queue *q = arg, *r;
 	const char *name = NULL, *host = NULL;
-	char lower[CONFVAL_MAXNAME];
-	size_t i;
+	char buf[CONFVAL_MAXNAME];
 	bool made;
 
 	q->mx_wait = false;
-	for (i = 0; res->status == DNS_OK && i < res->nhosts && name == NULL;
-	    i++)
-		name = rollup_name(host = res->host[i].name);
-	if (name == NULL) {
-		queue_kick(q);
-		return;
-	}
-	for (i = 0; name[i] != '\0' && i + 1 < sizeof(lower); i++)
-		lower[i] = (char)tolower((unsigned char)name[i]);
-	lower[i] = '\0';
-	if (strcmp(lower, q->domain) == 0 ||
-	    (r = queue_make(lower, q->vmta, &made)) == NULL) {
+	for (size_t i = 0; res->status == DNS_OK && i < res->nhosts &&
+	    name == NULL; i++)
+		name = rollup_name(host = res->host[i].name, buf, sizeof(buf));
+	if (name == NULL || strcmp(name, q->domain) == 0 ||
+	    (r = queue_make(name, q->vmta, &made)) == NULL ||
+	    leads_to(r, q)) {
 		queue_kick(q);
 		return;
 	}
@@ -339,9 +345,20 @@ rollup_start(struct queue *q)
 	}
 }
 
+static void queue_to(struct queue *);
+
+/* A new queue: where its queue-to sends its mail, else rollup. */
+static void
+queue_route(struct queue *q)
+{
+	queue_to(q);
+	if (q->fwd == NULL)
+		rollup_start(q);
+}
+
 /*
  * Point q at the queue of its queue-to domain, if any (made on first
- * use; one step: the target's own queue-to is not followed).
+ * use, its own queue-to followed); a loop is refused.
  */
 static void
 queue_to(struct queue *q)
@@ -356,9 +373,14 @@ queue_to(struct queue *q)
 	if (qset_queue_to(q->domain, q->vmta, to, sizeof(to)) == NULL ||
 	    (t = queue_make(to, q->vmta, &made)) == NULL)
 		return;
-	q->fwd = t;
 	if (made)
-		rollup_start(t);
+		queue_route(t);
+	if (leads_to(t, q)) {
+		log_warn("queue %s: queue-to %s makes a loop: ignored",
+		    q->name, to);
+		return;
+	}
+	q->fwd = t;
 }
 
 /*
@@ -373,11 +395,8 @@ queue_get(const char *domain, const char *vmta)
 
 	if ((q = queue_make(domain, vmta, &made)) == NULL)
 		return NULL;
-	if (made) {
-		queue_to(q);
-		if (q->fwd == NULL)
-			rollup_start(q);
-	}
+	if (made)
+		queue_route(q);
 	return queue_dest(q);
 }
 
@@ -1039,7 +1058,9 @@ queue_skip_mx(struct queue *q, const char *mx)
 
 	if (mx == NULL || *mx == '\0' || strlen(mx) >= sizeof(k->name))
 		return;
-	/* its own slot, else a free one, else the one that ends first */
+	if (queue_mx_skipped(q, mx))
+		return;
+	/* its old slot, else a free one, else the one that ends first */
 	for (i = 0; i < q->nskip && k == NULL; i++)
 		if (same_host(q->skip[i].name, mx))
 			k = &q->skip[i];
@@ -1066,7 +1087,7 @@ queue_skip_mx(struct queue *q, const char *mx)
 
 /* queue_mx_skipped - is mx left aside by skip-mx? */
 bool
-queue_mx_skipped(struct queue *q, const char *mx)
+queue_mx_skipped(const struct queue *q, const char *mx)
 {
 	time_t now = time(NULL);
 
@@ -1083,7 +1104,7 @@ queue_mx_skipped(struct queue *q, const char *mx)
  * buf (as many as fit), or NULL if none
  */
 const char *
-queue_skip_list(struct queue *q, char *buf, size_t len)
+queue_skip_list(const struct queue *q, char *buf, size_t len)
 {
 	time_t now = time(NULL);
 	size_t n = 0, k;
@@ -1113,7 +1134,7 @@ queue_skip_list(struct queue *q, char *buf, size_t len)
 bool
 queue_src_disable(struct queue *q, const char *src, int64_t secs)
 {
-	time_t now = time(NULL), at;
+	time_t now = time(NULL);
 	bool other = false;
 
 	if (secs == 0)
@@ -1126,14 +1147,17 @@ queue_src_disable(struct queue *q, const char *src, int64_t secs)
 				other = true;
 			continue;
 		}
+		if (c->disabled)
+			continue;
 		c->disabled = true;
 		c->reenable = secs <= 0 || secs == CONFVAL_NEVER ? 0 :
 		    now + (time_t)secs;
-		log_info("queue %s: source %s disabled%s", q->name, c->addr,
-		    c->reenable == 0 ? "" : " for a while");
-		if ((at = c->reenable) != 0)
-			log_debug("queue %s: source %s back at %lld", q->name,
-			    c->addr, (long long)at);
+		if (c->reenable == 0)
+			log_info("queue %s: source %s disabled", q->name,
+			    c->addr);
+		else
+			log_info("queue %s: source %s disabled for %llds",
+			    q->name, c->addr, (long long)secs);
 	}
 	return other;
 }

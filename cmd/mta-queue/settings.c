@@ -438,11 +438,12 @@ rollup_any(void)
 }
 
 /*
- * rollup_name - the rollup queue of a mail exchanger: the name of the
- * first "mx" line, in file order, whose pattern matches host; or NULL
+ * rollup_name - the rollup queue of a mail exchanger, in lower case in
+ * out: the name of the first "mx" line, in file order, whose pattern
+ * matches host; or NULL
  */
 const char *
-rollup_name(const char *host)
+rollup_name(const char *host, char *out, size_t outlen)
 {
 	const struct conf_block *b;
 	const struct conf_directive *d;
@@ -459,7 +460,8 @@ rollup_name(const char *host)
 		    d = conf_block_next(b, d, CONF_MX))
 			if ((r = d->obj) != NULL && lower(r->pattern, pat,
 			    sizeof(pat)) == 0 && fnmatch(pat, name, 0) == 0)
-				return r->name;
+				return lower(r->name, out, outlen) == 0 ?
+				    out : NULL;
 	}
 	return NULL;
 }

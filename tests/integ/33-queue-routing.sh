@@ -1,7 +1,8 @@
 #!/bin/sh
 # 33-queue-routing: where mta-queue queues a domain's mail and how the
 # replies of its MX steer it.  queue-to puts alias.test's mail in
-# target.test's queue (its MX, the recipient kept); an <mx-rollup-list>
+# target.test's queue (its MX, the recipient kept), a queue-to loop is
+# refused; an <mx-rollup-list>
 # rolls r1.test and r2.test, whose MX hosts match *.roll.test, into one
 # queue whose max-smtp-out 1 holds for both; skip-mx takes the mail to
 # the second MX on the first one's reply; disable-source-ip moves the
@@ -76,6 +77,12 @@ dns-timeout 5s
 <domain alias.test>
 	queue-to target.test
 </domain>
+<domain loopa.test>
+	queue-to loopb.test
+</domain>
+<domain loopb.test>
+	queue-to loopa.test
+</domain>
 <domain shared.rollup>
 	max-smtp-out 1
 </domain>
@@ -99,6 +106,7 @@ start_dnsmasq $DNS --local=/test/ \
     --host-record=mx.alias.test,127.0.0.10 \
     --mx-host=target.test,mx.target.test,10 \
     --host-record=mx.target.test,127.0.0.11 \
+    --mx-host=loopa.test,mx.target.test,10 \
     --mx-host=r1.test,mx1.roll.test,10 \
     --mx-host=r2.test,mx2.roll.test,10 \
     --mx-host=solo.test,mx3.roll.test,10 \
@@ -135,6 +143,7 @@ injv() {
 
 inj 1 q@qi.test
 inj 2 a@alias.test
+inj 1 l@loopa.test
 inj 3 b@r1.test
 inj 3 c@r2.test
 inj 2 d@solo.test
@@ -142,17 +151,21 @@ inj 2 e@skip.test
 injv two f@dis.test
 injv two g@dis.test
 qstart || { finish; exit; }
-wait_until '[ "$(jcount delivered)" -ge 14 ]' 10 ||
-    fail "delivered: $(jcount delivered) of 14"
+wait_until '[ "$(jcount delivered)" -ge 15 ]' 10 ||
+    fail "delivered: $(jcount delivered) of 15"
 
 # queue-to
 eq "queue-to: the target's MX got the mail" \
     "$(mx_stat "$T/target.json" "sorted(m['rcpts'][0] for m in message_log)")" \
-    '["a@alias.test", "a@alias.test"]'
+    '["a@alias.test", "a@alias.test", "l@loopa.test"]'
 eq "queue-to: the alias's own MX got nothing" \
     "$(mx_stat "$T/alias.json" connections)" 0
 eq "queue-to: journal queue" \
     "$(jfield delivered queue | grep -c '^target.test/{default}$')" 2
+eq "queue-to: a loop is refused, the domain keeps its queue" \
+    "$(jfield delivered queue | grep -c '^loopa.test/{default}$')" 1
+match "queue-to: the loop logged" "$(grep 'makes a loop' "$QLOG")" \
+    '*queue loopa.test/{default}: queue-to loopb.test makes a loop: ignored*'
 
 # rollup
 eq "rollup: r1 and r2 in one queue" \
@@ -182,8 +195,8 @@ eq "disable-source-ip: disabled once" \
     "$(grep -c 'queue dis.test/two: source 127.0.0.2 disabled' "$QLOG")" 1
 sleep 2.2
 injv two h@dis.test
-wait_until '[ "$(jcount delivered)" -ge 15 ]' 8 ||
-    fail "delivered after reenable: $(jcount delivered) of 15"
+wait_until '[ "$(jcount delivered)" -ge 16 ]' 8 ||
+    fail "delivered after reenable: $(jcount delivered) of 16"
 eq "reenable-after: the source came back" \
     "$(grep -c 'queue dis.test/two: source 127.0.0.2 enabled again' "$QLOG")" 1
 eq "reenable-after: tried again, disabled again" \
