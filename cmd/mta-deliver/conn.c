@@ -299,8 +299,9 @@ bad_literal:
 	session_answer_fail(s);
 }
 
-static const char *
-ntop(const struct sockaddr_storage *sa, char *buf, size_t len)
+/* conn_ntop - the address of sa as text in buf */
+const char *
+conn_ntop(const struct sockaddr_storage *sa, char *buf, size_t len)
 {
 	const void *a = sa->ss_family == AF_INET6 ?
 	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
@@ -321,7 +322,7 @@ try_connect(struct session *s, const struct target *t,
 	int fd, on = 1;
 
 	snprintf(s->mx, sizeof(s->mx), "%s", t->name);
-	ntop(&sa, s->ip, sizeof(s->ip));
+	conn_ntop(&sa, s->ip, sizeof(s->ip));
 	s->peer_port = t->port ? t->port : s->port;
 	if (sa.ss_family == AF_INET6) {
 		((struct sockaddr_in6 *)&sa)->sin6_port = htons(s->peer_port);
@@ -348,7 +349,7 @@ try_connect(struct session *s, const struct target *t,
 			char src[DELIVER_ADDRMAX];
 
 			session_fail(s, "4.4.0", 0, "bind to %s: %s",
-			    ntop(&s->src, src, sizeof(src)), strerror(errno));
+			    conn_ntop(&s->src, src, sizeof(src)), strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -496,6 +497,6 @@ conn_connect_done(struct session *s)
 	if (getsockname(s->fd, (struct sockaddr *)&local, &len) == -1)
 		snprintf(s->local, sizeof(s->local), "?");
 	else
-		ntop(&local, s->local, sizeof(s->local));
+		conn_ntop(&local, s->local, sizeof(s->local));
 	session_connected(s);
 }

@@ -320,19 +320,6 @@ fail_reply(struct session *s)
 	session_fail(s, dsn, s->reply.code, "%s", text);
 }
 
-/* The source address of the session record, as text. */
-static const char *
-ntop_src(const struct session *s, char *buf, size_t len)
-{
-	const void *a = s->src.ss_family == AF_INET6 ?
-	    (const void *)&((const struct sockaddr_in6 *)&s->src)->sin6_addr :
-	    (const void *)&((const struct sockaddr_in *)&s->src)->sin_addr;
-
-	if (inet_ntop(s->src.ss_family, a, buf, (socklen_t)len) == NULL)
-		(void)snprintf(buf, len, "?");
-	return buf;
-}
-
 /* session_answer_fail - no host worked: answer defer or fail, free */
 void
 session_answer_fail(struct session *s)
@@ -356,7 +343,7 @@ session_answer_fail(struct session *s)
 	if (s->fip[0] != '\0')
 		proto_add(b, "ip", s->fip);
 	if (s->has_src)
-		proto_add(b, "src", ntop_src(s, src, sizeof(src)));
+		proto_add(b, "src", conn_ntop(&s->src, src, sizeof(src)));
 	rec_end(w, start);
 	log_info("session sid=%lld domain=%s status=%s dsn=%s text=%s",
 	    s->sid, s->domain, s->fperm ? "fail" : "defer", s->fdsn,

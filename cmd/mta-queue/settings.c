@@ -401,8 +401,8 @@ lower(const char *s, char *out, size_t outlen)
 	if (s[i] != '\0' || i == 0)
 		return -1;
 	if (out[i - 1] == '.')
-		out[i - 1] = '\0';
-	return 0;
+		out[--i] = '\0';
+	return i > 0 ? 0 : -1;
 }
 
 /*
@@ -475,24 +475,14 @@ queue_dns(void)
 {
 	static struct dns *dns;
 	struct conf_settings g;
-	const struct conf_directive *d;
 	struct buf b = BUF_INIT;
-	const char *ns;
 	char err[256];
-	size_t n;
 
 	if (dns != NULL)
 		return dns;
 	conf_resolve_global(S.conf, &g);
-	if ((d = conf_get(&g, CONF_NAME_SERVER)) != NULL &&
-	    (ns = d->text) != NULL)
-		while (*(ns += strspn(ns, ", \t")) != '\0') {
-			n = strcspn(ns, ", \t");
-			if ((b.len > 0 && buf_appendc(&b, ',') == -1) ||
-			    buf_append(&b, ns, n) == -1)
-				die(EX_TEMPFAIL, "out of memory");
-			ns += n;
-		}
+	if (conf_name_servers(&g, &b) == -1)
+		die(EX_TEMPFAIL, "out of memory");
 	if ((dns = dns_new(S.ev, b.len > 0 ? buf_cstr(&b) : NULL,
 	    (int)(conf_num(&g, CONF_DNS_TIMEOUT) * 1000), err,
 	    sizeof(err))) == NULL)
