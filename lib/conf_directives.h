@@ -492,7 +492,7 @@ CONF_DIRECTIVE(CONF_BACKOFF_MAX_DATA_VOLUME_RATE,
 CONF_DIRECTIVE(CONF_BACKOFF_REROUTE_TO_VIRTUAL_MTA,
     "backoff-reroute-to-virtual-mta", CONF_T_NAME, D, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_UPON_ALL_SOURCES_DISABLED,
-    "backoff-upon-all-sources-disabled", CONF_T_BOOL, D, "no", false, NULL)
+    "backoff-upon-all-sources-disabled", CONF_T_BOOL, D, "no", true, NULL)
 CONF_DIRECTIVE(CONF_REENABLE_SOURCE_IP_AFTER, "reenable-source-ip-after",
     CONF_T_INTERVAL_NEVER, D, "never", true, NULL)
 CONF_DIRECTIVE(CONF_DISABLED_SOURCE_IP_NOTIFY, "disabled-source-ip-notify",

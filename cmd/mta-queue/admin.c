@@ -281,7 +281,9 @@ admin_source(const char *addr, bool enable)
 	for (struct queue *q = queue_first(); q != NULL; q = q->all_next)
 		for (size_t i = 0; i < q->set.nsrc; i++)
 			if (strcmp(q->set.src[i].addr, addr) == 0) {
+				/* the operator's word: no re-enable time */
 				q->set.src[i].disabled = !enable;
+				q->set.src[i].reenable = 0;
 				n++;
 			}
 	return n;

@@ -94,6 +94,7 @@ struct qset {
 	int64_t	 vmta_max_smtp_out;		/* per vmta total, 0: none */
 	int64_t	 reenable_src;		/* reenable-source-ip-after */
 	bool	 no_rollup;		/* disable-mx-rollup, or smtp-hosts */
+	bool	 bo_no_src;	/* backoff-upon-all-sources-disabled */
 };
 
 /* A mail exchanger not to use for a while (skip-mx). */

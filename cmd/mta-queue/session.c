@@ -171,9 +171,12 @@ reply_route(struct queue *q, const char *mx, const char *src)
 		again = true;
 	}
 	if ((matched->actions & CONF_ACT_DISABLE_SRC) && src != NULL &&
-	    *src != '\0' && queue_src_disable(q, src,
-	    matched->reenable_after))
-		again = true;
+	    *src != '\0') {
+		if (queue_src_disable(q, src, matched->reenable_after))
+			again = true;
+		else if (q->set.bo_no_src)
+			enter_backoff(q, "every source address disabled");
+	}
 	return again;
 }
 

@@ -361,6 +361,7 @@ qset_resolve(struct queue *q)
 		free(old[i].helo);
 	free(old);
 	qs->reenable_src = conf_num(&s, CONF_REENABLE_SOURCE_IP_AFTER);
+	qs->bo_no_src = conf_bool(&s, CONF_BACKOFF_UPON_ALL_SOURCES_DISABLED);
 	qs->no_rollup = conf_bool(&s, CONF_DISABLE_MX_ROLLUP) ||
 	    qs->hosts != NULL;
 	resolve_rules(qs, &s);

@@ -7,7 +7,8 @@
 # queue whose max-smtp-out 1 holds for both; skip-mx takes the mail to
 # the second MX on the first one's reply; disable-source-ip moves the
 # mail to the other source address and reenable-after brings the first
-# one back; queue-interval spaces the retry passes of a queue.  First,
+# one back, and a queue left without a source enters backoff mode;
+# queue-interval spaces the retry passes of a queue.  First,
 # mta-deliver alone: the skip= key of a session record, malformed and
 # oversized, and the src= of a deferred session.
 . "$TOP/tests/integ/lib/common.sh"
@@ -58,6 +59,9 @@ qinit <<EOF2
 host-name mta.example.test
 name-server 127.0.0.1:$DNS
 dns-timeout 5s
+<virtual-mta one>
+	smtp-source-host 127.0.0.2 one.example.test
+</virtual-mta>
 <virtual-mta two>
 	smtp-source-host 127.0.0.2 two-a.example.test
 	smtp-source-host 127.0.0.3 two-b.example.test
@@ -94,6 +98,7 @@ dns-timeout 5s
 </domain>
 <domain dis.test>
 	smtp-pattern-list steer
+	backoff-upon-all-sources-disabled yes
 </domain>
 <domain qi.test>
 	retry-after 1s
@@ -150,6 +155,7 @@ inj 2 d@solo.test
 inj 2 e@skip.test
 injv two f@dis.test
 injv two g@dis.test
+injv one i@dis.test
 qstart || { finish; exit; }
 wait_until '[ "$(jcount delivered)" -ge 15 ]' 10 ||
     fail "delivered: $(jcount delivered) of 15"
@@ -193,6 +199,11 @@ eq "disable-source-ip: the other source carried the mail" \
     '["127.0.0.3", "127.0.0.3"]'
 eq "disable-source-ip: disabled once" \
     "$(grep -c 'queue dis.test/two: source 127.0.0.2 disabled' "$QLOG")" 1
+eq "disable-source-ip: another source, no backoff" \
+    "$(grep -c 'queue dis.test/two: backoff mode' "$QLOG")" 0
+match "backoff-upon-all-sources-disabled: its only source gone" \
+    "$(grep 'queue dis.test/one: backoff mode' "$QLOG")" \
+    '*every source address disabled*'
 sleep 2.2
 injv two h@dis.test
 wait_until '[ "$(jcount delivered)" -ge 16 ]' 8 ||
@@ -217,6 +228,8 @@ eq "show queues: queue-to" "$(qv 'alias.test/{default}' forward)" \
 eq "show queues: rollup" "$(qv 'r2.test/{default}' forward)" \
     'shared.rollup/{default}'
 eq "show queues: no forward" "$(qv 'solo.test/{default}' forward)" ''
+eq "show queues: without a source, the mail waits" \
+    "$(qv dis.test/one rcpts),$(qv dis.test/one mode)" 1,backoff
 
 # queue-interval: tries at t, t+1 (retry-after 1s), then t+4, not t+2
 eq "queue-interval: three tries" \
