@@ -136,7 +136,7 @@ struct queue {
 	struct queue	*fwd;		/* queue-to, rollup: mail goes there */
 	bool		 fwd_rollup;	/* fwd is a rollup queue */
 	bool		 mx_wait;	/* its MX lookup for rollup runs */
-	char		*mx_domain;	/* a rollup queue: whose MX to use */
+	char		*mx_hosts;	/* a rollup queue: its MX hosts */
 	time_t		 examined;	/* last retry pass (queue-interval) */
 	struct qskip	*skip;		/* skip-mx */
 	size_t		 nskip;
@@ -224,7 +224,7 @@ bool	queue_mx_skipped(const struct queue *, const char *);
 const char *queue_skip_list(const struct queue *, char *, size_t);
 bool	queue_src_disable(struct queue *, const char *, int64_t);
 bool	queue_src_disabled(const struct queue *, const char *);
-const char *queue_mx_domain(const struct queue *);
+const char *queue_hosts(const struct queue *);
 
 /* session.c */
 void	session_ok(struct session *, const struct proto_rec *);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "dns.h"
 #include "journal.h"
@@ -297,6 +298,29 @@ queue_move(struct queue *q, struct queue *to)
 }
 
 /*
+ * The MX hosts of res that roll up into name, as an smtp-hosts list
+ * (levels by preference) in b: a rollup queue delivers to them, so
+ * that no member domain's own DNS decides for the others.
+ */
+static void
+rollup_hosts(const struct dns_result *res, const char *name, struct buf *b)
+{
+	char buf[CONFVAL_MAXNAME];
+	const char *r;
+	int pref = 0;
+
+	for (size_t i = 0; i < res->nhosts; i++) {
+		r = rollup_name(res->host[i].name, buf, sizeof(buf));
+		if (r == NULL || strcmp(r, name) != 0)
+			continue;
+		if ((b->len > 0 && buf_appendc(b, res->host[i].pref == pref ?
+		    ',' : ';') == -1) || buf_appends(b, res->host[i].name) == -1)
+			die(EX_TEMPFAIL, "out of memory");
+		pref = res->host[i].pref;
+	}
+}
+
+/*
  * The MX hosts of a queue's domain are known: the first of them (in
  * the order of delivery) that an "mx" line of an <mx-rollup-list>
  * matches sends the queue's mail to the rollup queue of that line.
@@ -307,6 +331,7 @@ rollup_done(const struct dns_result *res, void *arg)
 	struct queue *q = arg, *r;
 	const char *name = NULL, *host = NULL;
 	char buf[CONFVAL_MAXNAME];
+	struct buf hosts = BUF_INIT;
 	bool made;
 
 	q->mx_wait = false;
@@ -319,8 +344,11 @@ rollup_done(const struct dns_result *res, void *arg)
 		queue_kick(q);
 		return;
 	}
-	if (made && (r->mx_domain = strdup(q->domain)) == NULL)
-		die(EX_TEMPFAIL, "out of memory");
+	if (made) {
+		/* a queue of that name made for mail of its own keeps its MX */
+		rollup_hosts(res, name, &hosts);
+		r->mx_hosts = hosts.p;
+	}
 	q->fwd = r;
 	q->fwd_rollup = true;
 	log_info("queue %s: rolled up into %s (mx %s)", q->name, r->name,
@@ -1026,11 +1054,14 @@ queue_run(struct queue *q)
 		arm(q, soonest);
 }
 
-/* queue_mx_domain - the domain whose MX hosts q's sessions use */
+/*
+ * queue_hosts - the hosts q's sessions use: smtp-hosts, else a rollup
+ * queue's MX hosts, else NULL (the MX hosts of its domain)
+ */
 const char *
-queue_mx_domain(const struct queue *q)
+queue_hosts(const struct queue *q)
 {
-	return q->mx_domain != NULL ? q->mx_domain : q->domain;
+	return q->set.hosts != NULL ? q->set.hosts : q->mx_hosts;
 }
 
 static bool

@@ -392,11 +392,11 @@ worker_open(struct queue *q)
 	st = rec_begin(w, "session");
 	rec_num(w, "sid", (long long)s->sid);
 	rec_add(w, "queue", q->name);
-	rec_add(w, "domain", queue_mx_domain(q));
+	rec_add(w, "domain", q->domain);
 	rec_add(w, "helo", helo != NULL ? helo : "localhost");
 	if (src != NULL)
 		rec_add(w, "src", src->addr);
-	rec_add(w, "hosts", q->set.hosts);
+	rec_add(w, "hosts", queue_hosts(q));
 	rec_add(w, "skip", queue_skip_list(q, skip, sizeof(skip)));
 	if (q->set.port > 0 && q->set.port != 25)
 		rec_num(w, "port", q->set.port);
