@@ -896,14 +896,15 @@ src_usable(struct queue *q, time_t *at)
 enum { OPEN_OK, OPEN_QUEUE, OPEN_SHARED, OPEN_RATE, OPEN_WORKER, OPEN_SRC };
 
 static int
-may_open(struct queue *q, uint64_t *wait_ms, time_t *src_at)
+may_open(struct queue *q, uint64_t *wait_ms)
 {
 	uint64_t now_us = ev_now(S.ev) * 1000;
+	time_t src_at;
 
 	if (q->nsessions >= queue_limit(q))
 		return OPEN_QUEUE;
-	if (!src_usable(q, src_at))
-		return OPEN_SRC;
+	if (!src_usable(q, &src_at))
+		return OPEN_SRC;	/* queue_run's timer has src_at */
 	if ((q->set.vmta_max_smtp_out > 0 && q->v->nsessions >=
 	    (size_t)q->set.vmta_max_smtp_out) || (S.total_max_smtp_out > 0 &&
 	    S.nsessions >= (size_t)S.total_max_smtp_out))
@@ -1016,6 +1017,10 @@ queue_run(struct queue *q)
 		if (qi > 0 && soonest < q->examined + qi)
 			soonest = q->examined + qi;
 	}
+	/* a disabled source comes back on time, mail or not */
+	(void)src_usable(q, &src_at);
+	if (src_at != 0 && (soonest == 0 || src_at < soonest))
+		soonest = src_at;
 	if (q->paused || q->set.pause || S.stopping || q->retry_at > now ||
 	    q->mx_wait) {
 		close_idle(q);
@@ -1033,15 +1038,12 @@ queue_run(struct queue *q)
 			(void)session_next(s);
 	}
 	while (q->nready > q->nopening + q->nidle) {
-		if ((why = may_open(q, &wait_ms, &src_at)) != OPEN_OK) {
+		if ((why = may_open(q, &wait_ms)) != OPEN_OK) {
 			if (why == OPEN_SHARED)
 				block(q);
 			else if (why == OPEN_RATE)
 				ev_timer_at(S.ev, &q->timer, ev_now(S.ev) +
 				    wait_ms);
-			else if (why == OPEN_SRC && src_at != 0 &&
-			    (soonest == 0 || src_at < soonest))
-				soonest = src_at;
 			break;
 		}
 		if (worker_open(q) == NULL)

@@ -1,16 +1,18 @@
 #!/bin/sh
 # 33-queue-routing: where mta-queue queues a domain's mail and how the
-# replies of its MX steer it.  queue-to puts alias.test's mail in
-# target.test's queue (its MX, the recipient kept), a queue-to loop is
-# refused; an <mx-rollup-list>
+# replies of its MX steer it, with dnsmasq and mx.py peers on 26500-26509.
+# queue-to puts alias.test's mail in target.test's queue (its MX, the
+# recipient kept) and a queue-to loop is refused; an <mx-rollup-list>
 # rolls r1.test and r2.test, whose MX hosts match *.roll.test, into one
 # queue whose max-smtp-out 1 holds for both; skip-mx takes the mail to
 # the second MX on the first one's reply; disable-source-ip moves the
-# mail to the other source address and reenable-after brings the first
-# one back, and a queue left without a source enters backoff mode;
-# queue-interval spaces the retry passes of a queue.  First,
-# mta-deliver alone: the skip= key of a session record, malformed and
-# oversized, and the src= of a deferred session.
+# mail to the other source address, reenable-after (and
+# reenable-source-ip-after) bring it back on time, and a queue left
+# without a source waits, in backoff mode if so configured; a reload
+# applies a new queue-to and keeps a disabled source; queue-interval
+# spaces the retry passes of a queue.  First, mta-deliver alone: the
+# skip= key of a session record, malformed and oversized, and the src=
+# of a deferred session.
 . "$TOP/tests/integ/lib/common.sh"
 . "$TOP/tests/integ/lib/peers.sh"
 . "$TOP/tests/integ/queue/lib.sh"
@@ -98,7 +100,21 @@ dns-timeout 5s
 </domain>
 <domain dis.test>
 	smtp-pattern-list steer
+</domain>
+<smtp-pattern-list steer0>
+	reply /TS03/ disable-source-ip
+</smtp-pattern-list>
+<domain dis0.test>
+	smtp-pattern-list steer0
 	backoff-upon-all-sources-disabled yes
+</domain>
+<smtp-pattern-list grey>
+	reply /greylisted/ disable-source-ip
+</smtp-pattern-list>
+<domain dis1.test>
+	smtp-pattern-list grey
+	retry-after 1s
+	reenable-source-ip-after 3s
 </domain>
 <domain qi.test>
 	retry-after 1s
@@ -123,7 +139,10 @@ start_dnsmasq $DNS --local=/test/ \
     --host-record=mxa.skip.test,127.0.0.13 \
     --host-record=mxb.skip.test,127.0.0.14 \
     --mx-host=dis.test,mx.dis.test,10 \
+    --mx-host=dis0.test,mx.dis.test,10 \
     --host-record=mx.dis.test,127.0.0.15 \
+    --mx-host=dis1.test,mx.dis1.test,10 \
+    --host-record=mx.dis1.test,127.0.0.18 \
     --mx-host=qi.test,mx.qi.test,10 \
     --host-record=mx.qi.test,127.0.0.16 || { finish; exit; }
 start_mx 127.0.0.10:$P --stats "$T/alias.json" || { finish; exit; }
@@ -137,6 +156,8 @@ start_mx 127.0.0.13:$P --stats "$T/skipa.json" \
 start_mx 127.0.0.14:$P --stats "$T/skipb.json" || { finish; exit; }
 start_mx 127.0.0.15:$P --stats "$T/dis.json" \
     --reply 'CONNECT:^127\.0\.0\.2$:421 4.7.0 TS03 blocked from this address' ||
+    { finish; exit; }
+start_mx 127.0.0.18:$P --stats "$T/dis1.json" --defer-first 1 ||
     { finish; exit; }
 start_mx 127.0.0.16:$P --stats "$T/qi.json" --defer-first 2 ||
     { finish; exit; }
@@ -155,7 +176,8 @@ inj 2 d@solo.test
 inj 2 e@skip.test
 injv two f@dis.test
 injv two g@dis.test
-injv one i@dis.test
+injv one i@dis0.test
+injv one k@dis1.test
 qstart || { finish; exit; }
 wait_until '[ "$(jcount delivered)" -ge 15 ]' 10 ||
     fail "delivered: $(jcount delivered) of 15"
@@ -202,18 +224,29 @@ eq "disable-source-ip: disabled once" \
 eq "disable-source-ip: another source, no backoff" \
     "$(grep -c 'queue dis.test/two: backoff mode' "$QLOG")" 0
 match "backoff-upon-all-sources-disabled: its only source gone" \
-    "$(grep 'queue dis.test/one: backoff mode' "$QLOG")" \
+    "$(grep 'queue dis0.test/one: backoff mode' "$QLOG")" \
     '*every source address disabled*'
-sleep 2.2
-injv two h@dis.test
-wait_until '[ "$(jcount delivered)" -ge 16 ]' 8 ||
-    fail "delivered after reenable: $(jcount delivered) of 16"
-eq "reenable-after: the source came back" \
-    "$(grep -c 'queue dis.test/two: source 127.0.0.2 enabled again' "$QLOG")" 1
-eq "reenable-after: tried again, disabled again" \
-    "$(grep -c 'queue dis.test/two: source 127.0.0.2 disabled' "$QLOG")" 2
-eq "reenable-after: the MX saw both sources" \
+eq "disable-source-ip: the MX saw both sources" \
     "$(mx_stat "$T/dis.json" "peers")" '["127.0.0.2", "127.0.0.3"]'
+# reenable-after=2s: back on time, with no mail to send
+wait_until 'grep -q "queue dis.test/two: source 127.0.0.2 enabled again" "$QLOG"' 4 ||
+    fail "dis.test/two: 127.0.0.2 not enabled again"
+# dis1.test: its only source is disabled on the greylisting reply for
+# reenable-source-ip-after 3s; the retry (retry-after 1s) waits for it,
+# then goes from it
+wait_until '[ "$(jfield delivered rcpt | grep -c "^k@dis1.test$")" = 1 ]' 8 ||
+    fail "k@dis1.test not delivered"
+eq "reenable-after: the retry waited for the source" \
+    "$(mx_stat "$T/dis1.json" "recipients['k@dis1.test']['rcpt'], [m['peer'] for m in message_log]")" \
+    '[["451", "250"], ["127.0.0.2"]]'
+eq "reenable-after: disabled, then enabled again" \
+    "$(grep -c 'queue dis1.test/one: source 127.0.0.2 \(disabled for 3s\|enabled again\)' "$QLOG")" 2
+first=$(cat "$QS"/log/* | grep '^deferred ' | grep 'rcpt=k@dis1.test' |
+    tr ' ' '\n' | sed -n 's/^logged=//p')
+last=$(cat "$QS"/log/* | grep '^delivered ' | grep 'rcpt=k@dis1.test' |
+    tr ' ' '\n' | sed -n 's/^logged=//p')
+eq "reenable-after: not before its time" \
+    "$(awk -v a="$first" -v b="$last" 'BEGIN { print (b - a >= 1.5) ? "yes" : b - a }')" yes
 "$CTL" -C "$QC" show queues --json >"$T/queues.json" 2>&1 ||
     fail "show queues: $(cat "$T/queues.json")"
 qv() {
@@ -221,17 +254,37 @@ qv() {
 q = [q for q in json.load(open(sys.argv[1]))["queues"] if q["name"] == sys.argv[2]]
 print(q[0][sys.argv[3]] if q else "no queue")' "$T/queues.json" "$1" "$2"
 }
-eq "show queues: the disabled source" "$(qv dis.test/two disabled_src)" \
+eq "show queues: the disabled source" "$(qv dis0.test/one disabled_src)" \
     127.0.0.2
+eq "show queues: the source back" "$(qv dis.test/two disabled_src)" ''
 eq "show queues: queue-to" "$(qv 'alias.test/{default}' forward)" \
     'target.test/{default}'
 eq "show queues: rollup" "$(qv 'r2.test/{default}' forward)" \
     'shared.rollup/{default}'
 eq "show queues: no forward" "$(qv 'solo.test/{default}' forward)" ''
 eq "show queues: without a source, the mail waits" \
-    "$(qv dis.test/one rcpts),$(qv dis.test/one mode)" 1,backoff
+    "$(qv dis0.test/one rcpts),$(qv dis0.test/one mode)" 1,backoff
+
+# a reload: a new queue-to applies to the queue made before it, and a
+# disabled source stays disabled
+sed 's/^\tdisable-mx-rollup yes$/&\n\tqueue-to target.test/' "$QC" >"$QC.new" &&
+    mv "$QC.new" "$QC"
+kill -HUP "$QPID"
+wait_until 'grep -q "reload: " "$QLOG"' 5 || fail "no reload logged"
+inj 1 s@solo.test
+wait_until '[ "$(jfield delivered rcpt | grep -c "^s@solo.test$")" = 1 ]' 8 ||
+    fail "s@solo.test not delivered after the reload"
+eq "reload: queue-to now sends solo.test to the target" \
+    "$(mx_stat "$T/target.json" "[m['rcpts'][0] for m in message_log][-1]")" \
+    s@solo.test
+"$CTL" -C "$QC" show queues --json >"$T/queues.json" 2>&1 ||
+    fail "show queues: $(cat "$T/queues.json")"
+eq "reload: the source is still disabled" \
+    "$(qv dis0.test/one disabled_src)" 127.0.0.2
 
 # queue-interval: tries at t, t+1 (retry-after 1s), then t+4, not t+2
+wait_until '[ "$(jfield delivered rcpt | grep -c "^q@qi.test$")" = 1 ]' 8 ||
+    { fail "q@qi.test not delivered"; grep qi.test "$QLOG" | sed 's/^/    /'; }
 eq "queue-interval: three tries" \
     "$(mx_stat "$T/qi.json" "recipients['q@qi.test']['rcpt']")" \
     '["451", "451", "250"]'
