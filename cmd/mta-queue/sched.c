@@ -866,7 +866,8 @@ queue_limit(const struct queue *q)
 
 /*
  * Re-enable q's source addresses whose time has come; true when one
- * may be used, else *at is the next re-enable time (0: none).
+ * may be used.  *at gets the next re-enable time of those still
+ * disabled (0: none).
  */
 static bool
 src_usable(struct queue *q, time_t *at)
