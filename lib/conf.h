@@ -253,6 +253,8 @@ int64_t	conf_num(const struct conf_settings *, enum conf_id);
 bool	conf_bool(const struct conf_settings *, enum conf_id);
 const char *conf_str(const struct conf_settings *, enum conf_id);
 const void *conf_obj(const struct conf_settings *, enum conf_id);
+struct buf;
+int	conf_name_servers(const struct conf_settings *, struct buf *);
 
 void	conf_print_settings(const struct conf_settings *, FILE *);
 void	conf_print_queues(const struct conf *, FILE *);

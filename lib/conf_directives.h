@@ -372,10 +372,10 @@ CONF_DIRECTIVE(CONF_RETRY_RULE, "retry-after (reply)", CONF_T_RETRY, D,
 CONF_DIRECTIVE(CONF_BOUNCE_AFTER, "bounce-after", CONF_T_INTERVAL_NEVER, D,
     "4d12h", true, NULL)
 CONF_DIRECTIVE(CONF_QUEUE_INTERVAL, "queue-interval", CONF_T_INTERVAL,
-    G | D, "1m", false, NULL)
+    G | D, "0", true, NULL)
 CONF_DIRECTIVE(CONF_MAX_DELIVERY_ATTEMPTS, "max-delivery-attempts",
     CONF_T_INT, G | D, NULL, false, NULL)
-CONF_DIRECTIVE(CONF_QUEUE_TO, "queue-to", CONF_T_STRING, D, NULL, false,
+CONF_DIRECTIVE(CONF_QUEUE_TO, "queue-to", CONF_T_STRING, D, NULL, true,
     NULL)
 CONF_DIRECTIVE(CONF_SMTP_HOSTS, "smtp-hosts", CONF_T_HOSTS, D, NULL, true,
     NULL)
@@ -431,7 +431,7 @@ CONF_DIRECTIVE(CONF_REROUTE_TO_VIRTUAL_MTA, "reroute-to-virtual-mta",
 CONF_DIRECTIVE(CONF_DEFAULT_SMTP_PORT, "default-smtp-port", CONF_T_INT, D,
     "25", true, NULL)
 CONF_DIRECTIVE(CONF_DISABLE_MX_ROLLUP, "disable-mx-rollup", CONF_T_BOOL, D,
-    "no", false, NULL)
+    "no", true, NULL)
 CONF_DIRECTIVE(CONF_BOUNCE_UPON_NO_MX, "bounce-upon-no-mx", CONF_T_TEXT, D,
     "false", false, NULL)
 CONF_DIRECTIVE(CONF_BOUNCE_UPON_5XX_GREETING, "bounce-upon-5xx-greeting",
@@ -492,9 +492,9 @@ CONF_DIRECTIVE(CONF_BACKOFF_MAX_DATA_VOLUME_RATE,
 CONF_DIRECTIVE(CONF_BACKOFF_REROUTE_TO_VIRTUAL_MTA,
     "backoff-reroute-to-virtual-mta", CONF_T_NAME, D, NULL, false, NULL)
 CONF_DIRECTIVE(CONF_BACKOFF_UPON_ALL_SOURCES_DISABLED,
-    "backoff-upon-all-sources-disabled", CONF_T_BOOL, D, "no", false, NULL)
+    "backoff-upon-all-sources-disabled", CONF_T_BOOL, D, "no", true, NULL)
 CONF_DIRECTIVE(CONF_REENABLE_SOURCE_IP_AFTER, "reenable-source-ip-after",
-    CONF_T_INTERVAL_NEVER, D, "never", false, NULL)
+    CONF_T_INTERVAL_NEVER, D, "never", true, NULL)
 CONF_DIRECTIVE(CONF_DISABLED_SOURCE_IP_NOTIFY, "disabled-source-ip-notify",
     CONF_T_WORDS, D, NULL, false, NULL)
 
@@ -697,7 +697,7 @@ CONF_DIRECTIVE(CONF_RCPT_TO, "rcpt-to", CONF_T_MATCH_RULE, PL, NULL, true,
 CONF_DIRECTIVE(CONF_HEADER, "header", CONF_T_MATCH_RULE, PL, NULL, true,
     NULL)
 CONF_DIRECTIVE(CONF_CATCH_ALL, "*", CONF_T_TEXT, PL, NULL, false, NULL)
-CONF_DIRECTIVE(CONF_MX, "mx", CONF_T_ROLLUP, MXR, NULL, false, NULL)
+CONF_DIRECTIVE(CONF_MX, "mx", CONF_T_ROLLUP, MXR, NULL, true, NULL)
 CONF_DIRECTIVE(CONF_CATEGORY_PATTERN, "/regex/", CONF_T_CATEGORY_RULE, BCP,
     NULL, false, NULL)
 CONF_DIRECTIVE(CONF_ADDRESS, "address", CONF_T_TEXT, AL, NULL, true, NULL)

@@ -517,3 +517,27 @@ conf_obj(const struct conf_settings *s, enum conf_id id)
 
 	return d != NULL ? d->obj : NULL;
 }
+
+/*
+ * conf_name_servers - the name-server list of settings s (words
+ * separated by blanks or commas) in c-ares' form "a,b:port", appended
+ * to b; b unchanged when there is none.  0, or -1 (ENOMEM).
+ */
+int
+conf_name_servers(const struct conf_settings *s, struct buf *b)
+{
+	const struct conf_directive *d = conf_get(s, CONF_NAME_SERVER);
+	const char *ns = d != NULL ? d->text : NULL;
+	size_t n, start = b->len;
+
+	if (ns == NULL)
+		return 0;
+	while (*(ns += strspn(ns, ", \t")) != '\0') {
+		n = strcspn(ns, ", \t");
+		if ((b->len > start && buf_appendc(b, ',') == -1) ||
+		    buf_append(b, ns, n) == -1)
+			return -1;
+		ns += n;
+	}
+	return 0;
+}

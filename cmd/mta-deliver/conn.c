@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -298,8 +299,9 @@ bad_literal:
 	session_answer_fail(s);
 }
 
-static const char *
-ntop(const struct sockaddr_storage *sa, char *buf, size_t len)
+/* conn_ntop - the address of sa as text in buf */
+const char *
+conn_ntop(const struct sockaddr_storage *sa, char *buf, size_t len)
 {
 	const void *a = sa->ss_family == AF_INET6 ?
 	    (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr :
@@ -320,7 +322,7 @@ try_connect(struct session *s, const struct target *t,
 	int fd, on = 1;
 
 	snprintf(s->mx, sizeof(s->mx), "%s", t->name);
-	ntop(&sa, s->ip, sizeof(s->ip));
+	conn_ntop(&sa, s->ip, sizeof(s->ip));
 	s->peer_port = t->port ? t->port : s->port;
 	if (sa.ss_family == AF_INET6) {
 		((struct sockaddr_in6 *)&sa)->sin6_port = htons(s->peer_port);
@@ -347,7 +349,7 @@ try_connect(struct session *s, const struct target *t,
 			char src[DELIVER_ADDRMAX];
 
 			session_fail(s, "4.4.0", 0, "bind to %s: %s",
-			    ntop(&s->src, src, sizeof(src)), strerror(errno));
+			    conn_ntop(&s->src, src, sizeof(src)), strerror(errno));
 			close(fd);
 			return -1;
 		}
@@ -378,6 +380,28 @@ family_ok(const struct session *s, const struct sockaddr_storage *a)
 	return (s->family & DNS_INET6) != 0;
 }
 
+/* Is host name in the skip= list of the session (skip-mx)? */
+static bool
+skip_host(const struct session *s, const char *name)
+{
+	const char *p = s->skip;
+	size_t n, len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, ",");
+		if (n > 0 && p[n - 1] == '.')
+			n--;
+		if (n == len && strncasecmp(p, name, n) == 0)
+			return true;
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
 /* The next address of the current host, or of the next host. */
 static void
 try_targets(struct session *s)
@@ -388,6 +412,14 @@ try_targets(struct session *s)
 
 	for (; tg->cur < tg->n; tg->cur++, tg->next = 0) {
 		t = &tg->t[tg->cur];
+		if (tg->next == 0 && skip_host(s, t->name)) {
+			log_debug("session sid=%lld: %s skipped", s->sid,
+			    t->name);
+			if (s->fdsn[0] == '\0')
+				session_fail(s, "4.4.4", 0, "every host of %s "
+				    "skipped (skip-mx)", s->domain);
+			continue;
+		}
 		if (!t->resolved) {
 			if (resolver(s) == NULL)
 				continue;
@@ -465,6 +497,6 @@ conn_connect_done(struct session *s)
 	if (getsockname(s->fd, (struct sockaddr *)&local, &len) == -1)
 		snprintf(s->local, sizeof(s->local), "?");
 	else
-		ntop(&local, s->local, sizeof(s->local));
+		conn_ntop(&local, s->local, sizeof(s->local));
 	session_connected(s);
 }

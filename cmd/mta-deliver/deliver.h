@@ -133,6 +133,7 @@ struct session {
 	char		 domain[DELIVER_NAMEMAX];
 	char		 helo[DELIVER_NAMEMAX];
 	char		*hosts;		/* hosts= or NULL */
+	char		*skip;		/* skip= or NULL: hosts not to use */
 	struct sockaddr_storage src;
 	bool		 has_src;
 	int		 family;	/* DNS_INET | DNS_INET6 */
@@ -233,6 +234,7 @@ void	conn_drop(struct session *);
 void	conn_free_targets(struct session *);
 bool	conn_tls_broken(const struct session *);
 void	conn_tls_mark_broken(const struct session *);
+const char *conn_ntop(const struct sockaddr_storage *, char *, size_t);
 
 /* tls.c */
 int	tls_init(struct worker *, char *, size_t);

@@ -36,10 +36,9 @@ usage(int code)
 static void
 read_config(struct worker *w, const char *path)
 {
-	const struct conf_directive *d;
 	struct conf_settings set;
+	struct buf b = BUF_INIT;
 	struct conf *c;
-	const char *ns;
 
 	if ((c = conf_load(path)) == NULL)
 		die_sys(EX_CONFIG, "%s", path);
@@ -49,22 +48,10 @@ read_config(struct worker *w, const char *path)
 		    conf_errors(c) == 1 ? "" : "s");
 	}
 	conf_resolve_global(c, &set);
-	if ((d = conf_get(&set, CONF_NAME_SERVER)) != NULL &&
-	    (ns = d->text) != NULL && ns[strspn(ns, ", \t")] != '\0') {
-		struct buf b = BUF_INIT;
-		size_t n;
-
-		while (*ns != '\0') {
-			ns += strspn(ns, ", \t");
-			if ((n = strcspn(ns, ", \t")) == 0)
-				break;
-			if ((b.len > 0 && buf_appendc(&b, ',') == -1) ||
-			    buf_append(&b, ns, n) == -1)
-				die_sys(EX_TEMPFAIL, "out of memory");
-			ns += n;
-		}
+	if (conf_name_servers(&set, &b) == -1)
+		die_sys(EX_TEMPFAIL, "out of memory");
+	if (b.len > 0)
 		w->dns_servers = b.p;
-	}
 	w->dns_timeout_ms = (int)(conf_num(&set, CONF_DNS_TIMEOUT) * 1000);
 	conf_free(c);
 }

@@ -96,6 +96,7 @@ session_free(struct session *s)
 	buf_free(&s->tx.strs);
 	free(s->tx.r);
 	free(s->hosts);
+	free(s->skip);
 	free(s);
 	w->nsessions--;
 	worker_maybe_exit(w);
@@ -179,6 +180,9 @@ parse_session(struct session *s, const struct proto_rec *r, char *err,
 		return -1;
 	}
 	if ((v = proto_get(r, "hosts")) != NULL && (s->hosts = strdup(v)) ==
+	    NULL)
+		die_sys(EX_TEMPFAIL, "out of memory");
+	if ((v = proto_get(r, "skip")) != NULL && (s->skip = strdup(v)) ==
 	    NULL)
 		die_sys(EX_TEMPFAIL, "out of memory");
 	s->port = 25;
@@ -323,6 +327,7 @@ session_answer_fail(struct session *s)
 	struct worker *w = s->w;
 	size_t start = w->out.len;
 	struct buf *b;
+	char src[DELIVER_ADDRMAX];
 
 	if (s->fdsn[0] == '\0')
 		session_fail(s, "4.4.4", 0, "no usable address for %s",
@@ -337,6 +342,8 @@ session_answer_fail(struct session *s)
 		proto_add(b, "mx", s->fmx);
 	if (s->fip[0] != '\0')
 		proto_add(b, "ip", s->fip);
+	if (s->has_src)
+		proto_add(b, "src", conn_ntop(&s->src, src, sizeof(src)));
 	rec_end(w, start);
 	log_info("session sid=%lld domain=%s status=%s dsn=%s text=%s",
 	    s->sid, s->domain, s->fperm ? "fail" : "defer", s->fdsn,

@@ -48,7 +48,24 @@ queue_name_cmp(const void *a, const void *b)
 static void
 admin_fill(const struct queue *q, struct admin_queue *a)
 {
+	static char dis[512];
+	size_t n = 0, k;
+
 	memset(a, 0, sizeof(*a));
+	dis[0] = '\0';
+	for (size_t i = 0; i < q->set.nsrc; i++) {
+		if (!q->set.src[i].disabled)
+			continue;
+		k = strlen(q->set.src[i].addr);
+		if (n + k + 2 > sizeof(dis))
+			break;
+		if (n > 0)
+			dis[n++] = ',';
+		memcpy(dis + n, q->set.src[i].addr, k + 1);
+		n += k;
+	}
+	a->disabled_src = dis;
+	a->forward = q->fwd != NULL ? q->fwd->name : "";
 	a->name = q->name;
 	a->domain = q->domain;
 	a->vmta = q->vmta;
@@ -264,7 +281,9 @@ admin_source(const char *addr, bool enable)
 	for (struct queue *q = queue_first(); q != NULL; q = q->all_next)
 		for (size_t i = 0; i < q->set.nsrc; i++)
 			if (strcmp(q->set.src[i].addr, addr) == 0) {
+				/* the operator's word: no re-enable time */
 				q->set.src[i].disabled = !enable;
+				q->set.src[i].reenable = 0;
 				n++;
 			}
 	return n;

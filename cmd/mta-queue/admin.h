@@ -29,6 +29,9 @@ struct admin_queue {
 	time_t	 oldest;		/* injection time of the oldest */
 	unsigned long long delivered, deferred, failed, expired;
 	const char *last_error;		/* last failure text, "" if none */
+	const char *disabled_src;	/* source addresses disabled, comma-
+					   separated; "" if none */
+	const char *forward;		/* queue-to or rollup queue, or "" */
 };
 
 struct admin_status {

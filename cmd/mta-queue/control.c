@@ -207,6 +207,8 @@ queue_record(const struct admin_queue *q, void *arg)
 	rc |= add_u(out, "failed", q->failed);
 	rc |= add_u(out, "expired", q->expired);
 	rc |= add_text(out, "last-error", q->last_error);
+	rc |= add_text(out, "disabled-src", q->disabled_src);
+	rc |= add_text(out, "forward", q->forward);
 	rc |= proto_end(out, start);
 	return rc;
 }

@@ -95,6 +95,15 @@ struct qset {
 	int64_t	 bo_max_smtp_out, bo_max_msg_per_conn, bo_to_normal;
 	struct confval_intervals bo_retry;
 	int64_t	 vmta_max_smtp_out;		/* per vmta total, 0: none */
+	int64_t	 reenable_src;		/* reenable-source-ip-after */
+	bool	 no_rollup;		/* disable-mx-rollup, or smtp-hosts */
+	bool	 bo_no_src;	/* backoff-upon-all-sources-disabled */
+};
+
+/* A mail exchanger not to use for a while (skip-mx). */
+struct qskip {
+	char	 name[256];
+	time_t	 until;
 };
 
 struct queue {
@@ -127,6 +136,13 @@ struct queue {
 	unsigned long long delivered, deferred, failed, expired;
 	char		 last_error[160];
 	time_t		 oldest;
+	struct queue	*fwd;		/* queue-to, rollup: mail goes there */
+	bool		 fwd_rollup;	/* fwd is a rollup queue */
+	bool		 mx_wait;	/* its MX lookup for rollup runs */
+	char		*mx_hosts;	/* a rollup queue: its MX hosts */
+	time_t		 examined;	/* last retry pass (queue-interval) */
+	struct qskip	*skip;		/* skip-mx */
+	size_t		 nskip;
 };
 
 /* A virtual MTA's session total. */
@@ -209,6 +225,12 @@ bool	queue_match(const struct queue *, const char *);
 int64_t	queue_retry_interval(const struct queue *, unsigned);
 size_t	queue_limit(const struct queue *);
 bool	msg_expired(const struct queue *, const struct msg *);
+void	queue_skip_mx(struct queue *, const char *);
+bool	queue_mx_skipped(const struct queue *, const char *);
+const char *queue_skip_list(const struct queue *, char *, size_t);
+bool	queue_src_disable(struct queue *, const char *, int64_t);
+bool	queue_src_disabled(const struct queue *, const char *);
+const char *queue_hosts(const struct queue *);
 
 /* session.c */
 void	session_ok(struct session *, const struct proto_rec *);
@@ -242,6 +264,10 @@ const char *intern(const char *);
 struct vmta *vmta_get(const char *);
 const char *pool_pick(const char *, const char **);
 int64_t	global_total(void);
+const char *qset_queue_to(const char *, const char *, char *, size_t);
+bool	rollup_any(void);
+const char *rollup_name(const char *, char *, size_t);
+struct dns *queue_dns(void);
 
 /* What a <bounce-action> block does (bounce.c). */
 enum { BA_NONE, BA_SUPPRESS, BA_RETRY, BA_BOUNCE };

@@ -19,7 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conf.h"
+#include "dns.h"
 #include "dsn.h"
 #include "journal.h"
 #include "log.h"
@@ -28,6 +30,7 @@
 #define QUEUE_BUCKETS	4096
 #define SWEEP_MS	1000
 #define RATE_MAX_WAIT_MS 60000	/* a rate of "0" checks again then */
+#define QUEUE_MAXSKIP	8	/* mail exchangers skipped at once */
 
 struct sched S;
 
@@ -218,13 +221,15 @@ rcpt_place(struct rcpt *r, time_t now)
 		heap_push(r->q, r);
 }
 
+/* Find or make the queue named domain/vmta; *made says which. */
 static struct queue *
-queue_get(const char *domain, const char *vmta)
+queue_make(const char *domain, const char *vmta, bool *made)
 {
 	char name[CONFVAL_MAXNAME + 300];
 	struct queue *q, **b;
 	int n;
 
+	*made = false;
 	n = snprintf(name, sizeof(name), "%s/%s", domain, vmta);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return NULL;
@@ -244,7 +249,184 @@ queue_get(const char *domain, const char *vmta)
 	*b = q;
 	*queues_tail = q;
 	queues_tail = &q->all_next;
+	*made = true;
 	return q;
+}
+
+/*
+ * Where q's mail goes: q, or the end of its queue-to/rollup chain.
+ * queue_to() and rollup_done() keep the chains free of loops.
+ */
+static struct queue *
+queue_dest(struct queue *q)
+{
+	while (q->fwd != NULL)
+		q = q->fwd;
+	return q;
+}
+
+/* Does the chain from "from" pass through q? */
+static bool
+leads_to(const struct queue *from, const struct queue *q)
+{
+	for (; from != NULL; from = from->fwd)
+		if (from == q)
+			return true;
+	return false;
+}
+
+/* Move q's ready and waiting recipients to queue to. */
+static void
+queue_move(struct queue *q, struct queue *to)
+{
+	time_t now = time(NULL);
+	struct rcpt *r;
+
+	while ((r = q->ready_head != NULL ? q->ready_head : q->nwait > 0 ?
+	    q->heap[0] : NULL) != NULL) {
+		rcpt_unlink(r);
+		q->nrcpt--;
+		q->bytes -= q->bytes >= r->m->size ? r->m->size : q->bytes;
+		r->q = to;
+		to->nrcpt++;
+		to->bytes += r->m->size;
+		if (to->oldest == 0 || r->m->queued < to->oldest)
+			to->oldest = r->m->queued;
+		rcpt_place(r, now);
+	}
+	q->oldest = 0;
+	queue_kick(to);
+}
+
+/*
+ * The MX hosts of res that roll up into name, as an smtp-hosts list
+ * (levels by preference) in b: a rollup queue delivers to them, so
+ * that no member domain's own DNS decides for the others.
+ */
+static void
+rollup_hosts(const struct dns_result *res, const char *name, struct buf *b)
+{
+	char buf[CONFVAL_MAXNAME];
+	const char *r;
+	int pref = 0;
+
+	for (size_t i = 0; i < res->nhosts; i++) {
+		r = rollup_name(res->host[i].name, buf, sizeof(buf));
+		if (r == NULL || strcmp(r, name) != 0)
+			continue;
+		if ((b->len > 0 && buf_appendc(b, res->host[i].pref == pref ?
+		    ',' : ';') == -1) || buf_appends(b, res->host[i].name) == -1)
+			die(EX_TEMPFAIL, "out of memory");
+		pref = res->host[i].pref;
+	}
+}
+
+/*
+ * The MX hosts of a queue's domain are known: the first of them (in
+ * the order of delivery) that an "mx" line of an <mx-rollup-list>
+ * matches sends the queue's mail to the rollup queue of that line.
+ */
+static void
+rollup_done(const struct dns_result *res, void *arg)
+{
+	struct queue *q = arg, *r;
+	const char *name = NULL, *host = NULL;
+	char buf[CONFVAL_MAXNAME];
+	struct buf hosts = BUF_INIT;
+	bool made;
+
+	q->mx_wait = false;
+	for (size_t i = 0; res->status == DNS_OK && i < res->nhosts &&
+	    name == NULL; i++)
+		name = rollup_name(host = res->host[i].name, buf, sizeof(buf));
+	if (name == NULL || strcmp(name, q->domain) == 0 ||
+	    (r = queue_make(name, q->vmta, &made)) == NULL ||
+	    leads_to(r, q)) {
+		queue_kick(q);
+		return;
+	}
+	if (made) {
+		/* a queue of that name made for mail of its own keeps its MX */
+		rollup_hosts(res, name, &hosts);
+		r->mx_hosts = hosts.p;
+	}
+	q->fwd = r;
+	q->fwd_rollup = true;
+	log_info("queue %s: rolled up into %s (mx %s)", q->name, r->name,
+	    host);
+	queue_move(q, queue_dest(q));
+}
+
+/* Look up q's MX hosts when an <mx-rollup-list> may take its mail. */
+static void
+rollup_start(struct queue *q)
+{
+	struct dns *dns;
+
+	if (q->set.no_rollup || q->domain[0] == '[' || !rollup_any() ||
+	    (dns = queue_dns()) == NULL)
+		return;
+	q->mx_wait = true;
+	if (dns_resolve_mx(dns, q->domain, DNS_INET | DNS_INET6, rollup_done,
+	    q) == NULL) {
+		q->mx_wait = false;
+		log_warn_sys("queue %s: MX lookup for rollup", q->name);
+	}
+}
+
+static void queue_to(struct queue *);
+
+/* A new queue: where its queue-to sends its mail, else rollup. */
+static void
+queue_route(struct queue *q)
+{
+	queue_to(q);
+	if (q->fwd == NULL)
+		rollup_start(q);
+}
+
+/*
+ * Point q at the queue of its queue-to domain, if any (made on first
+ * use, its own queue-to followed); a loop is refused.
+ */
+static void
+queue_to(struct queue *q)
+{
+	char to[CONFVAL_MAXNAME];
+	struct queue *t;
+	bool made;
+
+	if (q->fwd_rollup)
+		return;
+	q->fwd = NULL;
+	if (qset_queue_to(q->domain, q->vmta, to, sizeof(to)) == NULL ||
+	    (t = queue_make(to, q->vmta, &made)) == NULL)
+		return;
+	if (made)
+		queue_route(t);
+	if (leads_to(t, q)) {
+		log_warn("queue %s: queue-to %s makes a loop: ignored",
+		    q->name, to);
+		return;
+	}
+	q->fwd = t;
+}
+
+/*
+ * queue_get - the queue that takes the mail for domain through vmta:
+ * the domain's own, or the one its queue-to or a rollup names
+ */
+static struct queue *
+queue_get(const char *domain, const char *vmta)
+{
+	struct queue *q;
+	bool made;
+
+	if ((q = queue_make(domain, vmta, &made)) == NULL)
+		return NULL;
+	if (made)
+		queue_route(q);
+	return queue_dest(q);
 }
 
 /* queue_first - the first queue; the next is q->all_next */
@@ -754,8 +936,10 @@ void
 queue_resettle(void)
 {
 	S.total_max_smtp_out = global_total();
-	for (struct queue *q = queues; q != NULL; q = q->all_next)
+	for (struct queue *q = queues; q != NULL; q = q->all_next) {
 		qset_resolve(q);
+		queue_to(q);
+	}
 	queue_kick_all();
 }
 
@@ -769,16 +953,48 @@ queue_limit(const struct queue *q)
 	return n <= 0 ? 1 : (size_t)n;
 }
 
+/*
+ * Re-enable q's source addresses whose time has come; true when one
+ * may be used.  *at gets the next re-enable time of those still
+ * disabled (0: none).
+ */
+static bool
+src_usable(struct queue *q, time_t *at)
+{
+	time_t now = time(NULL);
+	bool ok = false;
+
+	*at = 0;
+	for (size_t i = 0; i < q->set.nsrc; i++) {
+		struct qsource *c = &q->set.src[i];
+
+		if (c->disabled && c->reenable != 0 && c->reenable <= now) {
+			c->disabled = false;
+			c->reenable = 0;
+			log_info("queue %s: source %s enabled again", q->name,
+			    c->addr);
+		}
+		if (!c->disabled)
+			ok = true;
+		else if (c->reenable != 0 && (*at == 0 || c->reenable < *at))
+			*at = c->reenable;
+	}
+	return ok || q->set.nsrc == 0;
+}
+
 /* Why q may not open another session now: 0 it may, else a reason. */
-enum { OPEN_OK, OPEN_QUEUE, OPEN_SHARED, OPEN_RATE, OPEN_WORKER };
+enum { OPEN_OK, OPEN_QUEUE, OPEN_SHARED, OPEN_RATE, OPEN_WORKER, OPEN_SRC };
 
 static int
 may_open(struct queue *q, uint64_t *wait_ms)
 {
 	uint64_t now_us = ev_now(S.ev) * 1000;
+	time_t src_at;
 
 	if (q->nsessions >= queue_limit(q))
 		return OPEN_QUEUE;
+	if (!src_usable(q, &src_at))
+		return OPEN_SRC;	/* queue_run's timer has src_at */
 	if ((q->set.vmta_max_smtp_out > 0 && q->v->nsessions >=
 	    (size_t)q->set.vmta_max_smtp_out) || (S.total_max_smtp_out > 0 &&
 	    S.nsessions >= (size_t)S.total_max_smtp_out))
@@ -855,8 +1071,16 @@ queue_run(struct queue *q)
 	time_t now = time(NULL), soonest = 0;
 	uint64_t wait_ms = 0;
 	struct rcpt *r;
+	int64_t qi = q->set.queue_interval;
+	time_t src_at = 0;
 	int why;
 
+	if (q->fwd != NULL) {
+		/* queue-to or a rollup: what is still here goes there */
+		queue_move(q, queue_dest(q));
+		close_idle(q);
+		return;
+	}
 	if (q->backoff && !q->set.bo_mode && q->set.bo_to_normal !=
 	    CONFVAL_NEVER && now - q->backoff_since >= q->set.bo_to_normal) {
 		q->backoff = false;
@@ -864,18 +1088,31 @@ queue_run(struct queue *q)
 		rate_init(&q->connect_rate, &q->set.connect_rate);
 		log_info("queue %s: back to normal mode", q->name);
 	}
-	while (q->nwait > 0 && q->heap[0]->next_at <= now) {
-		r = q->heap[0];
-		heap_remove(q, r);
-		if (msg_expired(q, r->m)) {
-			r->where = R_BUSY;
-			rcpt_expire(r);
-		} else
-			ready_append(q, r);
+	/* queue-interval: one retry pass a queue per interval at most */
+	if (q->nwait > 0 && q->heap[0]->next_at <= now && (qi <= 0 ||
+	    now >= q->examined + qi)) {
+		q->examined = now;
+		while (q->nwait > 0 && q->heap[0]->next_at <= now) {
+			r = q->heap[0];
+			heap_remove(q, r);
+			if (msg_expired(q, r->m)) {
+				r->where = R_BUSY;
+				rcpt_expire(r);
+			} else
+				ready_append(q, r);
+		}
 	}
-	if (q->nwait > 0)
+	if (q->nwait > 0) {
 		soonest = q->heap[0]->next_at;
-	if (q->paused || q->set.pause || S.stopping || q->retry_at > now) {
+		if (qi > 0 && soonest < q->examined + qi)
+			soonest = q->examined + qi;
+	}
+	/* a disabled source comes back on time, mail or not */
+	(void)src_usable(q, &src_at);
+	if (src_at != 0 && (soonest == 0 || src_at < soonest))
+		soonest = src_at;
+	if (q->paused || q->set.pause || S.stopping || q->retry_at > now ||
+	    q->mx_wait) {
 		close_idle(q);
 		if (!S.stopping && !q->paused && !q->set.pause &&
 		    q->retry_at > now && (soonest == 0 ||
@@ -907,6 +1144,158 @@ queue_run(struct queue *q)
 	else if (soonest != 0 && q->timer.when > ev_now(S.ev) +
 	    (uint64_t)(soonest > now ? soonest - now : 0) * 1000)
 		arm(q, soonest);
+}
+
+/*
+ * queue_hosts - the hosts q's sessions use: smtp-hosts, else a rollup
+ * queue's MX hosts, else NULL (the MX hosts of its domain)
+ */
+const char *
+queue_hosts(const struct queue *q)
+{
+	return q->set.hosts != NULL ? q->set.hosts : q->mx_hosts;
+}
+
+static bool
+same_host(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/*
+ * queue_skip_mx - skip-mx: q's sessions leave mail exchanger mx aside
+ * for its first retry-after interval
+ */
+void
+queue_skip_mx(struct queue *q, const char *mx)
+{
+	time_t now = time(NULL);
+	struct qskip *k = NULL;
+	size_t i;
+
+	if (mx == NULL || *mx == '\0' || strlen(mx) >= sizeof(k->name))
+		return;
+	if (queue_mx_skipped(q, mx))
+		return;
+	/* its old slot, else a free one, else the one that ends first */
+	for (i = 0; i < q->nskip && k == NULL; i++)
+		if (same_host(q->skip[i].name, mx))
+			k = &q->skip[i];
+	for (i = 0; i < q->nskip && k == NULL; i++)
+		if (q->skip[i].until <= now)
+			k = &q->skip[i];
+	if (k == NULL && q->nskip < QUEUE_MAXSKIP) {
+		if (q->skip == NULL && (q->skip = calloc(QUEUE_MAXSKIP,
+		    sizeof(*q->skip))) == NULL)
+			die(EX_TEMPFAIL, "out of memory");
+		k = &q->skip[q->nskip++];
+	}
+	if (k == NULL) {
+		k = &q->skip[0];
+		for (i = 1; i < q->nskip; i++)
+			if (q->skip[i].until < k->until)
+				k = &q->skip[i];
+	}
+	(void)strlcpy(k->name, mx, sizeof(k->name));
+	k->until = now + queue_retry_interval(q, 1);
+	log_info("queue %s: skip-mx: %s left aside for %llds", q->name, mx,
+	    (long long)(k->until - now));
+}
+
+/* queue_mx_skipped - is mx left aside by skip-mx? */
+bool
+queue_mx_skipped(const struct queue *q, const char *mx)
+{
+	time_t now = time(NULL);
+
+	if (mx == NULL)
+		return false;
+	for (size_t i = 0; i < q->nskip; i++)
+		if (q->skip[i].until > now && same_host(q->skip[i].name, mx))
+			return true;
+	return false;
+}
+
+/*
+ * queue_skip_list - the mail exchangers q skips, comma-separated in
+ * buf (as many as fit), or NULL if none
+ */
+const char *
+queue_skip_list(const struct queue *q, char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	size_t n = 0, k;
+
+	for (size_t i = 0; i < q->nskip; i++) {
+		if (q->skip[i].until <= now)
+			continue;
+		k = strlen(q->skip[i].name);
+		if (n + k + 2 > len)
+			break;
+		if (n > 0)
+			buf[n++] = ',';
+		memcpy(buf + n, q->skip[i].name, k);
+		n += k;
+	}
+	if (n == 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * queue_src_disable - disable-source-ip: q stops using source address
+ * src for secs (0: reenable-source-ip-after); true when another of its
+ * sources is still usable
+ */
+bool
+queue_src_disable(struct queue *q, const char *src, int64_t secs)
+{
+	time_t now = time(NULL);
+	bool other = false;
+
+	if (secs == 0)
+		secs = q->set.reenable_src;
+	for (size_t i = 0; i < q->set.nsrc; i++) {
+		struct qsource *c = &q->set.src[i];
+
+		if (src == NULL || strcmp(c->addr, src) != 0) {
+			if (!c->disabled)
+				other = true;
+			continue;
+		}
+		if (c->disabled)
+			continue;
+		c->disabled = true;
+		c->reenable = secs <= 0 || secs == CONFVAL_NEVER ? 0 :
+		    now + (time_t)secs;
+		if (c->reenable == 0)
+			log_info("queue %s: source %s disabled", q->name,
+			    c->addr);
+		else
+			log_info("queue %s: source %s disabled for %llds",
+			    q->name, c->addr, (long long)secs);
+	}
+	return other;
+}
+
+/* queue_src_disabled - is source address src disabled in q? */
+bool
+queue_src_disabled(const struct queue *q, const char *src)
+{
+	if (src == NULL)
+		return false;
+	for (size_t i = 0; i < q->set.nsrc; i++)
+		if (q->set.src[i].disabled && strcmp(q->set.src[i].addr, src) ==
+		    0)
+			return true;
+	return false;
 }
 
 /* queue_match - does q match the pattern of admin.h? */

@@ -89,6 +89,9 @@ leave_backoff(struct queue *q, const char *why)
 	log_info("queue %s: normal mode: %s", q->name, why);
 }
 
+/* The <smtp-pattern-list> rule that the last reply_check matched. */
+static const struct conf_reply_rule *matched;
+
 /*
  * reply_check - apply q's reply rules to one SMTP reply: the
  * retry-after CODE MATCH DELAY rules of its <domain>, then the first
@@ -105,6 +108,7 @@ reply_check(struct queue *q, int code, const char *dsn, const char *text,
 	int n;
 
 	*bounce_rcpt = *bounce_queue = false;
+	matched = NULL;
 	if (code == 0 && *text == '\0')
 		return;
 	for (size_t i = 0; i < q->set.nrules; i++) {
@@ -132,6 +136,7 @@ reply_check(struct queue *q, int code, const char *dsn, const char *text,
 		rule = d->obj;
 		if (rule == NULL || rx_match(rule->rx, line, (size_t)n) <= 0)
 			continue;
+		matched = rule;
 		if (rule->actions & CONF_ACT_BACKOFF)
 			enter_backoff(q, line);
 		if (rule->actions & CONF_ACT_NORMAL)
@@ -145,6 +150,34 @@ reply_check(struct queue *q, int code, const char *dsn, const char *text,
 			    line);
 		break;
 	}
+}
+
+/*
+ * After reply_check: the skip-mx and disable-source-ip of the rule it
+ * matched, for mail exchanger mx and source address src.  True when
+ * the mail should go again at once, by another mail exchanger or from
+ * another source, rather than wait for a retry.
+ */
+static bool
+reply_route(struct queue *q, const char *mx, const char *src)
+{
+	bool again = false;
+
+	if (matched == NULL)
+		return false;
+	if ((matched->actions & CONF_ACT_SKIP_MX) && mx != NULL &&
+	    *mx != '\0') {
+		queue_skip_mx(q, mx);
+		again = true;
+	}
+	if ((matched->actions & CONF_ACT_DISABLE_SRC) && src != NULL &&
+	    *src != '\0') {
+		if (queue_src_disable(q, src, matched->reenable_after))
+			again = true;
+		else if (q->set.bo_no_src)
+			enter_backoff(q, "every source address disabled");
+	}
+	return again;
 }
 
 static void
@@ -263,7 +296,8 @@ session_next(struct session *s)
 
 	if (S.stopping || q->paused || q->set.pause ||
 	    q->retry_at > time(NULL) || (limit > 0 && s->nmsg >= limit) ||
-	    q->nsessions > queue_limit(q)) {
+	    q->nsessions > queue_limit(q) || q->fwd != NULL ||
+	    queue_mx_skipped(q, s->mx) || queue_src_disabled(q, s->src)) {
 		worker_close(s);
 		queue_kick(q);
 		return false;
@@ -354,6 +388,10 @@ session_failed(struct session *s, const struct proto_rec *rec)
 		queue_fail_all(q, code, dsn, text);
 		return;
 	}
+	if (reply_route(q, proto_get(rec, "mx"), proto_get(rec, "src"))) {
+		queue_kick(q);
+		return;
+	}
 	if (code != 0)
 		(void)snprintf(why, sizeof(why), "%d %s %s", code, dsn, text);
 	else
@@ -415,7 +453,8 @@ session_rcpt(struct session *s, const struct proto_rec *rec)
 		rcpt_finalize(r, &t->env, ENVELOPE_FAILED, "failed", code,
 		    dsn, text, s);
 	else
-		rcpt_defer(r, &t->env, true, code, dsn, text, s);
+		rcpt_defer(r, &t->env, !reply_route(q, s->mx, s->src), code,
+		    dsn, text, s);
 	t->m->busy--;
 	q->nbusy--;
 	if (bqueue)
@@ -445,7 +484,10 @@ session_closed(struct session *s, const struct proto_rec *rec)
 	const char *dsn = get_str(rec, "dsn"), *text = get_str(rec, "text");
 	int code = get_code(rec);
 	bool brcpt, bqueue;
+	char mx[256], src[64];
 
+	(void)snprintf(mx, sizeof(mx), "%s", s->mx != NULL ? s->mx : "");
+	(void)snprintf(src, sizeof(src), "%s", s->src != NULL ? s->src : "");
 	if (strcmp(reason, "quit") != 0)
 		log_info("queue %s: session closed: %s %d %s %s", q->name,
 		    reason, code, dsn, text);
@@ -459,7 +501,7 @@ session_closed(struct session *s, const struct proto_rec *rec)
 		(void)snprintf(q->last_error, sizeof(q->last_error),
 		    "%d %s %s", code, dsn, text);
 		/* a matching retry-after rule has set its own delay */
-		if (q->retry_at <= time(NULL))
+		if (!reply_route(q, mx, src) && q->retry_at <= time(NULL))
 			queue_defer(q, queue_retry_interval(q, ++q->fails),
 			    q->last_error);
 	}

@@ -1,7 +1,8 @@
 /*
  * settings - a queue's settings, resolved once from the config
  * (conf_resolve_queue) and again after each reload; interned names;
- * virtual MTAs and pools.
+ * virtual MTAs and pools; where a domain's mail is queued (queue-to,
+ * <mx-rollup-list>) and the resolver that finds the MX hosts for it.
  *
  * A queue keeps copies of the values it uses and pointers into the
  * config only for rule lists; a reload re-resolves every queue before
@@ -10,12 +11,16 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
 
+#include "buf.h"
 #include "conf.h"
+#include "dns.h"
 #include "log.h"
 #include "queue.h"
 
@@ -291,6 +296,24 @@ qset_free(struct qset *qs)
 	memset(qs, 0, sizeof(*qs));
 }
 
+/*
+ * A source address disabled (disable-source-ip, mta-ctl) stays so over
+ * a reload: its state goes from the old list to the new one.
+ */
+static void
+keep_disabled(struct qset *qs, const struct qsource *old, size_t nold)
+{
+	for (size_t i = 0; i < nold; i++) {
+		if (!old[i].disabled)
+			continue;
+		for (size_t k = 0; k < qs->nsrc; k++)
+			if (strcmp(qs->src[k].addr, old[i].addr) == 0) {
+				qs->src[k].disabled = true;
+				qs->src[k].reenable = old[i].reenable;
+			}
+	}
+}
+
 /* qset_resolve - (re)resolve q's settings from the current config */
 void
 qset_resolve(struct queue *q)
@@ -301,7 +324,11 @@ qset_resolve(struct queue *q)
 	const struct conf_block *vb;
 	const char *vmta = strcmp(q->vmta, "{default}") == 0 ? NULL :
 	    q->vmta;
+	struct qsource *old = qs->src;
+	size_t nold = qs->nsrc;
 
+	qs->src = NULL;
+	qs->nsrc = 0;
 	qset_free(qs);
 	conf_resolve_queue(S.conf, q->domain, vmta, &s);
 	qs->max_smtp_out = conf_num(&s, CONF_MAX_SMTP_OUT);
@@ -335,6 +362,14 @@ qset_resolve(struct queue *q)
 	conf_resolve_global(S.conf, &g);
 	qs->helo = dup_or_null(resolve_helo(&s, vb, &g));
 	resolve_sources(qs, vb, &g);
+	keep_disabled(qs, old, nold);
+	for (size_t i = 0; i < nold; i++)
+		free(old[i].helo);
+	free(old);
+	qs->reenable_src = conf_num(&s, CONF_REENABLE_SOURCE_IP_AFTER);
+	qs->bo_no_src = conf_bool(&s, CONF_BACKOFF_UPON_ALL_SOURCES_DISABLED);
+	qs->no_rollup = conf_bool(&s, CONF_DISABLE_MX_ROLLUP) ||
+	    qs->hosts != NULL;
 	resolve_rules(qs, &s);
 	qs->bo_mode = conf_num(&s, CONF_BACK_OFF_MODE) == 1;
 	copy_rate(&s, CONF_BACKOFF_MAX_MSG_RATE, &qs->bo_msg_rate,
@@ -359,4 +394,106 @@ qset_resolve(struct queue *q)
 		q->backoff = true;
 		q->backoff_since = time(NULL);
 	}
+}
+
+/* s in lower case without a final dot; -1 if too long or empty */
+static int
+lower(const char *s, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < outlen; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[i] = '\0';
+	if (s[i] != '\0' || i == 0)
+		return -1;
+	if (out[i - 1] == '.')
+		out[--i] = '\0';
+	return i > 0 ? 0 : -1;
+}
+
+/*
+ * qset_queue_to - the domain whose queue takes the mail of domain
+ * (queue-to), lower case in out; NULL when it keeps its own
+ */
+const char *
+qset_queue_to(const char *domain, const char *vmta, char *out,
+    size_t outlen)
+{
+	struct conf_settings s;
+	const char *to;
+
+	conf_resolve_queue(S.conf, domain, strcmp(vmta, "{default}") == 0 ?
+	    NULL : vmta, &s);
+	if ((to = conf_str(&s, CONF_QUEUE_TO)) == NULL ||
+	    lower(to, out, outlen) == -1 || strcmp(out, domain) == 0)
+		return NULL;
+	return out;
+}
+
+/* rollup_any - does the config have an mx line in an <mx-rollup-list>? */
+bool
+rollup_any(void)
+{
+	const struct conf_block *b;
+
+	for (b = conf_root(S.conf)->child; b != NULL; b = b->next)
+		if (b->scope == CONF_S_ROLLUP &&
+		    conf_block_get(b, CONF_MX) != NULL)
+			return true;
+	return false;
+}
+
+/*
+ * rollup_name - the rollup queue of a mail exchanger, in lower case in
+ * out: the name of the first "mx" line, in file order, whose pattern
+ * matches host; or NULL
+ */
+const char *
+rollup_name(const char *host, char *out, size_t outlen)
+{
+	const struct conf_block *b;
+	const struct conf_directive *d;
+	const struct conf_rollup *r;
+	char name[DNS_MAXNAME], pat[DNS_MAXNAME];
+
+	/* fnmatch(3) has no portable case folding: both in lower case */
+	if (lower(host, name, sizeof(name)) == -1)
+		return NULL;
+	for (b = conf_root(S.conf)->child; b != NULL; b = b->next) {
+		if (b->scope != CONF_S_ROLLUP)
+			continue;
+		for (d = conf_block_next(b, NULL, CONF_MX); d != NULL;
+		    d = conf_block_next(b, d, CONF_MX))
+			if ((r = d->obj) != NULL && lower(r->pattern, pat,
+			    sizeof(pat)) == 0 && fnmatch(pat, name, 0) == 0)
+				return lower(r->name, out, outlen) == 0 ?
+				    out : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * queue_dns - the scheduler's resolver (for MX rollup), made on first
+ * use with the config's name-server and dns-timeout; NULL on failure
+ */
+struct dns *
+queue_dns(void)
+{
+	static struct dns *dns;
+	struct conf_settings g;
+	struct buf b = BUF_INIT;
+	char err[256];
+
+	if (dns != NULL)
+		return dns;
+	conf_resolve_global(S.conf, &g);
+	if (conf_name_servers(&g, &b) == -1)
+		die(EX_TEMPFAIL, "out of memory");
+	if ((dns = dns_new(S.ev, b.len > 0 ? buf_cstr(&b) : NULL,
+	    (int)(conf_num(&g, CONF_DNS_TIMEOUT) * 1000), err,
+	    sizeof(err))) == NULL)
+		log_warn("queue: DNS for MX rollup: %s", err);
+	buf_free(&b);
+	return dns;
 }

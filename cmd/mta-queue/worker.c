@@ -358,6 +358,7 @@ worker_open(struct queue *q)
 	struct session *s;
 	const struct qsource *src = NULL;
 	const char *helo;
+	char skip[1024];
 	size_t st;
 
 	if ((w = least_loaded()) == NULL)
@@ -397,7 +398,8 @@ worker_open(struct queue *q)
 	rec_add(w, "helo", helo != NULL ? helo : "localhost");
 	if (src != NULL)
 		rec_add(w, "src", src->addr);
-	rec_add(w, "hosts", q->set.hosts);
+	rec_add(w, "hosts", queue_hosts(q));
+	rec_add(w, "skip", queue_skip_list(q, skip, sizeof(skip)));
 	if (q->set.port > 0 && q->set.port != 25)
 		rec_num(w, "port", q->set.port);
 	rec_add(w, "tls", q->set.tls);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "harness.h"
 
@@ -556,6 +557,35 @@ TEST(every_default_parses)
 	    CONF_MAX_MSG_RATE))->unlimited);
 	conf_free(c);
 }
+/* name-server words, blanks or commas apart, into c-ares' CSV form */
+TEST(name_servers)
+{
+	static const struct {
+		const char *line, *want;
+	} t[] = {
+		{ "", "" },
+		{ "name-server 127.0.0.1\n", "127.0.0.1" },
+		{ "name-server 127.0.0.1:5353, [::1]:53\n",
+		    "127.0.0.1:5353,[::1]:53" },
+		{ "name-server ,, 10.0.0.1 ,\t10.0.0.2,\n",
+		    "10.0.0.1,10.0.0.2" },
+	};
+	struct conf_settings s;
+	struct buf b = BUF_INIT;
+	struct conf *c;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		c = conf_load(write_conf("ns.conf", t[i].line));
+		CHECK_INT(conf_errors(c), 0);
+		conf_resolve_global(c, &s);
+		buf_reset(&b);
+		(void)buf_append(&b, "x", 1);
+		CHECK_INT(conf_name_servers(&s, &b), 0);
+		CHECK_STR(buf_cstr(&b) + 1, t[i].want);
+		conf_free(c);
+	}
+	buf_free(&b);
+}
 
 static const struct test_case tests[] = {
 	T(examples_check_clean),
@@ -577,6 +607,7 @@ static const struct test_case tests[] = {
 	T(macros),
 	T(hostile_input),
 	T(every_default_parses),
+	T(name_servers),
 	{ NULL, NULL }
 };
 
