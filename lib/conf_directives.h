@@ -62,7 +62,7 @@ CONF_DIRECTIVE(CONF_SPOOL_DELETE_CORRUPTED, "spool-delete-corrupted",
 CONF_DIRECTIVE(CONF_PID_FILE, "pid-file", CONF_T_PATH, G, NULL, false,
     NULL)
 CONF_DIRECTIVE(CONF_RUN_AS_ROOT, "run-as-root", CONF_T_BOOL, G, "no",
-    false, NULL)
+    true, NULL)
 CONF_DIRECTIVE(CONF_NAME_SERVER, "name-server", CONF_T_WORDS, G, NULL,
     true, NULL)
 CONF_DIRECTIVE(CONF_DOMAIN_SUFFIX, "domain-suffix", CONF_T_HOST, G, NULL,

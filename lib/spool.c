@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -525,10 +526,13 @@ spool_writer_new(struct spool *sp, struct envelope *e, char *err,
 		err_msg(err, errlen, "bad queue id in envelope");
 		return NULL;
 	}
-	if ((w = calloc(1, sizeof(*w))) == NULL) {
+	/* not calloc: the buffer is written before it is read, and a small
+	 * message should not touch all of it */
+	if ((w = malloc(sizeof(*w))) == NULL) {
 		err_sys(err, errlen, "spool %s: new message", sp->dir);
 		return NULL;
 	}
+	memset(w, 0, offsetof(struct spool_writer, buf));
 	w->sp = sp;
 	w->fd = -1;
 	w->state = W_GONE;
@@ -568,7 +572,8 @@ spool_writer_new(struct spool *sp, struct envelope *e, char *err,
 		goto fail;
 	}
 	w->size_off = e->size_off;
-	if (fchmod(w->fd, FILE_MODE) == -1 ||
+	/* exact mode whatever the umask (spool_anon_create made its own) */
+	if ((!w->anon && fchmod(w->fd, FILE_MODE) == -1) ||
 	    write_all(w->fd, head.p, head.len) == -1) {
 		err_sys(err, errlen, "%s/tmp/%s: write", sp->dir, w->qid);
 		goto fail;

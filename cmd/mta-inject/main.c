@@ -82,6 +82,26 @@ check_ret(const char *s)
 	die(EX_USAGE, "-R %s: not full or hdrs", s);
 }
 
+/*
+ * Message files are anonymous (O_TMPFILE) until the commit links them
+ * into new/: the fdatasync of a file that has no name in tmp/ writes no
+ * directory, and there is no tmp/ entry to remove.  Where the file
+ * system cannot, named tmp/ files as before.
+ */
+static int
+anon_file(void *arg)
+{
+	static bool unsupported;
+	int fd;
+
+	if (unsupported)
+		return -1;
+	if ((fd = spool_anon_create(arg)) == -1 && (errno == EOPNOTSUPP ||
+	    errno == EISDIR || errno == EINVAL))
+		unsupported = true;
+	return fd;
+}
+
 static struct spool *
 open_spool(const struct conf *c, const char *dir)
 {
@@ -95,6 +115,8 @@ open_spool(const struct conf *c, const char *dir)
 	}
 	if ((sp = spool_open(dir, SPOOL_INJECT, err, sizeof(err))) == NULL)
 		die(inject_exit_code(errno), "%s", err);
+	/* without /proc/self/fd to link them: named files */
+	(void)spool_set_anon(sp, anon_file, sp);
 	return sp;
 }
 

@@ -5,7 +5,9 @@
  * through lib/submit like mta-inject's, many per sync (commit.c).
  * SIGHUP reads the config again: a config with errors (or a certificate
  * that does not load) is refused and the running one kept; sessions
- * finish under the config they started with.
+ * finish under the config they started with.  Started as root, it binds
+ * its listeners and reads its certificate, then becomes the user of -u
+ * for good, before it opens the spool or starts a thread.
  */
 #include <sys/socket.h>
 
@@ -26,10 +28,15 @@
 #include "dkimconf.h"
 #include "ev.h"
 #include "log.h"
+#include "priv.h"
 #include "smtpd.h"
 #include "spool.h"
 
-#define USAGE	"usage: mta-smtpd [-hsv] [-C file] [-q spooldir] [-r fd]\n"
+#define USAGE	"usage: mta-smtpd [-hsv] [-C file] [-q spooldir] [-r fd] " \
+	"[-u user]\n"
+
+/* The certificate read as root before the drop to -u, or NULL. */
+static char *root_cert;
 
 static _Noreturn void
 usage(int code)
@@ -75,6 +82,38 @@ load_name(const struct conf_settings *global, char *out, size_t len)
 		return 0;
 	}
 	return gethostname(out, len);
+}
+
+/*
+ * Is global's certificate the one root read before the drop?  A reload
+ * that cannot read it then keeps the running one.
+ */
+static bool
+same_cert(const struct smtpd *srv, const struct conf_settings *global)
+{
+	const char *spec = conf_str(global, CONF_SMTP_SERVER_TLS_CERTIFICATE);
+
+	return root_cert != NULL && srv->tls != NULL && spec != NULL &&
+	    strcmp(spec, root_cert) == 0;
+}
+
+/* -u: become user for good, once the listeners are bound and the
+ * certificate read */
+static void
+drop(const struct smtpd *srv, const char *user)
+{
+	const char *spec;
+	char err[512];
+
+	spec = conf_str(&srv->global, CONF_SMTP_SERVER_TLS_CERTIFICATE);
+	if (geteuid() == 0 && spec != NULL && (root_cert = strdup(spec)) ==
+	    NULL)
+		die_sys(EX_TEMPFAIL, "out of memory");
+	if (priv_drop(user, err, sizeof(err)) == -1)
+		die(errno == ENOENT ? EX_NOUSER : errno == EINVAL ? EX_USAGE :
+		    errno == EPERM ? EX_NOPERM : EX_OSERR, "-u %s", err);
+	log_info("running as user %s (uid %lu, gid %lu)", user,
+	    (unsigned long)getuid(), (unsigned long)getgid());
 }
 
 /* conf_load and its diagnostics; NULL if it has errors */
@@ -139,9 +178,18 @@ reload(struct smtpd *srv)
 	if (load_name(&global, host, sizeof(host)) == -1)
 		(void)snprintf(err, sizeof(err), "host-name: %s",
 		    strerror(errno));
-	else if (load_tls(&global, &tls, err, sizeof(err)) == -1 &&
-	    err[0] == '\0')
-		(void)strlcpy(err, "TLS certificate", sizeof(err));
+	else if (load_tls(&global, &tls, err, sizeof(err)) == -1) {
+		if (err[0] == '\0')
+			(void)strlcpy(err, "TLS certificate", sizeof(err));
+		if (same_cert(srv, &global)) {
+			/* root-only key files: the ones read as root stay */
+			log_warn("reload: %s: keeping the certificate loaded "
+			    "as root (a new one takes a restart)", err);
+			err[0] = '\0';
+			tls = srv->tls;
+			srv->tls = NULL;
+		}
+	}
 	if (err[0] != '\0') {
 		log_warn("reload: %s", err);
 		conf_free(c);
@@ -210,7 +258,7 @@ int
 main(int argc, char **argv)
 {
 	const char *conf_path = MTA_SYSCONFDIR "/mta.conf", *spool_dir = NULL;
-	const char *errstr;
+	const char *errstr, *user = NULL;
 	static struct conf *c;
 	static struct smtpd srv;
 	char err[512];
@@ -218,7 +266,7 @@ main(int argc, char **argv)
 	bool one = false;
 
 	log_init("mta-smtpd");
-	while ((ch = getopt(argc, argv, "C:hq:r:sv")) != -1) {
+	while ((ch = getopt(argc, argv, "C:hq:r:su:v")) != -1) {
 		switch (ch) {
 		case 'C':
 			conf_path = optarg;
@@ -235,6 +283,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			one = true;
+			break;
+		case 'u':
+			user = optarg;
 			break;
 		case 'v':
 			log_set_verbose(1);
@@ -257,9 +308,10 @@ main(int argc, char **argv)
 		spool_dir = conf_str(&srv.global, CONF_SPOOL);
 	if ((srv.spool_dir = strdup(spool_dir)) == NULL)
 		die_sys(EX_TEMPFAIL, "out of memory");
-	if ((srv.spool = spool_open(spool_dir, SPOOL_INJECT, err,
-	    sizeof(err))) == NULL)
-		die(EX_TEMPFAIL, "%s", err);
+	if (user == NULL && geteuid() == 0 &&
+	    !conf_bool(&srv.global, CONF_RUN_AS_ROOT))
+		die(EX_USAGE, "running as root: give -u user (or say "
+		    "run-as-root yes)");
 	if (load_name(&srv.global, srv.hostname, sizeof(srv.hostname)) == -1)
 		die_sys(EX_CONFIG, "host-name");
 	if (load_tls(&srv.global, &srv.tls, err, sizeof(err)) == -1)
@@ -267,16 +319,22 @@ main(int argc, char **argv)
 	srv.maxsessions = (size_t)policy_max_sessions(c, &srv.global);
 	if ((srv.ev = ev_new()) == NULL)
 		die_sys(EX_OSERR, "event loop");
-	commit_init(&srv);
-	pool_start(&srv);
 	if (ev_signal_add(srv.ev, SIGTERM, on_signal, &srv) == -1 ||
 	    ev_signal_add(srv.ev, SIGINT, on_signal, &srv) == -1 ||
 	    ev_signal_add(srv.ev, SIGHUP, on_hup, &srv) == -1)
 		die_sys(EX_OSERR, "signals");
+	if (!one && listen_open(&srv) == -1)
+		die(EX_CONFIG, "%s: no smtp-listener", conf_path);
+	/* root's work is done: the spool is opened, and written, as user */
+	if (user != NULL)
+		drop(&srv, user);
+	if ((srv.spool = spool_open(spool_dir, SPOOL_INJECT, err,
+	    sizeof(err))) == NULL)
+		die(EX_TEMPFAIL, "%s", err);
+	commit_init(&srv);
+	pool_start(&srv);
 	if (one)
 		oneshot(&srv);
-	else if (listen_open(&srv) == -1)
-		die(EX_CONFIG, "%s: no smtp-listener", conf_path);
 	if (ready != -1) {
 		(void)write(ready, "\n", 1);
 		(void)close(ready);

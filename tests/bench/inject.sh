@@ -23,7 +23,9 @@
 # deleting files between runs would make the next run pay ext4's
 # allocator for recently deleted inodes (without a journal it skips them
 # one by one), which swamps what is measured; DELETE=1 does that anyway.
-# Prints the median of RUNS runs with their range, then the ratios.
+# Prints the median of RUNS runs with their range, then the ratios, and
+# the load average at the start and at the end (a shared machine's
+# figures mean little without it).
 # Without root the Postfix rows say n/a (Postfix is installed from Debian,
 # preseeded to "No configuration", when missing).  Knobs:
 RUNS=${RUNS:-3}
@@ -34,6 +36,7 @@ BATCH_N=${BATCH_N:-20000}	# b) and d) 64 at a time
 ONE_N=${ONE_N:-$SINGLE_N}	# d) one by one
 RUN_LIMIT=${RUN_LIMIT:-40}	# seconds at most for one a) or c) run
 DELETE=${DELETE:-0}
+BASE=${BASE:-}		# another mta-inject binary: before/after rows a0)
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -67,6 +70,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 start=$(date +%s)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 now() { date +%s%N; }
 say() { printf '%s\n' "$*" >&2; }
 # rate N T0 T1 - messages per second
@@ -279,11 +283,11 @@ per_message() {
 	echo "$done"
 }
 
-run_mta_single() {	# STREAMS
+run_mta_single() {	# STREAMS [BINARY KEY]
 	fresh_spool
 	N=$SINGLE_N
-	n=$(per_message "single$1.$s" "$1" "$inject" -C "$conf" -i \
-	    -f a@example.test b@example.test)
+	n=$(per_message "${3:-single}$1.$s" "$1" "${2:-$inject}" -C "$conf" \
+	    -i -f a@example.test b@example.test)
 	got=$(find "$spool/new" -type f | wc -l)
 	[ "$got" -eq "$n" ] || { say "mta-inject: $got in new/, $n sent"; exit 1; }
 }
@@ -349,6 +353,7 @@ while [ $run -le "$RUNS" ]; do
 		run_ceiling 1 tmpfile
 		run_ceiling 1 direct
 		run_mta_single 1
+		[ -z "$BASE" ] || run_mta_single 1 "$BASE" base
 		run_mta_single 2
 		run_mta_batch 1
 		run_mta_batch 2
@@ -393,6 +398,7 @@ ratio() {	# LABEL KEY_A KEY_B GOAL
 echo
 echo "== durable injection, messages/s: median of $RUNS runs (min-max)"
 echo "   $(uname -r), $(nproc) CPUs, $(findmnt -no SOURCE,FSTYPE -T "$w" 2>/dev/null || true), DELETE=$DELETE; $(($(date +%s) - start)) s"
+echo "   load average: $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 printf '%-46s' "message size (bytes, headers included)"
 for s in $SIZES; do printf ' %19s' "$s"; done
 printf '\n'
@@ -401,6 +407,7 @@ row "d) disk: 64 files: syncfs, renames, fsync dir" ceil64
 row "   1 file: O_TMPFILE, fdatasync, linkat, fsync" ceil1tmpfile
 row "   1 file: create in new/, fdatasync, fsync" ceil1direct
 row "a) mta-inject, 1 process/msg, 1 stream" single1
+[ -z "$BASE" ] || row "a0) BASE mta-inject, 1 process/msg, 1 stream" base1
 row "a) mta-inject, 1 process/msg, 2 streams" single2
 row "b) mta-inject -b, 1 process" batch1
 row "b) mta-inject -b, 2 processes" batch2
@@ -415,6 +422,7 @@ ratio "a/c mta-inject / postfix, 2 streams (>= 5)" single2 postfix2 5
 ratio "b/d mta-inject -b / 64-file disk (>= 0.5)" batch1 ceil64 0.5
 ratio "b/d mta-inject -b x2 / 64-file disk" batch2 ceil64 0
 ratio "a/d mta-inject / 1-file disk" single1 ceil1 0
+[ -z "$BASE" ] || ratio "a/a0 mta-inject / BASE, 1 stream" single1 base1 0
 echo
 echo "Messages per run: a) $SINGLE_N, b) $BATCH_N, c) $POSTFIX_N, d) $ONE_N and $BATCH_N;"
 echo "2 streams or processes share the same total.  Postfix: a message"

@@ -153,6 +153,7 @@ run_mta() {	# SESSIONS [BINARY LABEL]
 	fresh
 	cat >"$d/mta.conf" <<EOF
 host-name bench.mta.test
+run-as-root yes
 spool $d/spool
 smtp-listener 127.0.0.1:$PORT
 total-max-smtp-in 1000

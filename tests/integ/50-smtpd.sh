@@ -30,6 +30,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.test \
 
 newspool "$T/s" <<EOF
 host-name mx.test
+run-as-root yes
 smtp-listener 127.0.0.1:${P}0
 smtp-server-tls-certificate $T/cert.pem $T/key.pem
 relay-domain open.test
@@ -442,6 +443,7 @@ fi
 if [ -n "${IN_NS:-}" ]; then
 	newspool "$T/f" <<EOF
 host-name mx.test
+run-as-root yes
 smtp-listener 127.0.0.1:${P}6
 <source 127.0.0.1>
     always-allow-relaying yes

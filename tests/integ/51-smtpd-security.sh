@@ -18,6 +18,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.test \
     { fail "openssl: no certificate"; finish; exit 1; }
 newspool "$T/s" <<EOF
 host-name mx.test
+run-as-root yes
 smtp-listener 127.0.0.1:${P}0
 smtp-server-tls-certificate $T/cert.pem $T/key.pem
 <source 127.0.0.1>

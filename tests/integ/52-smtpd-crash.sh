@@ -12,6 +12,7 @@ P=25730
 
 newspool "$T/s" <<EOF
 host-name mx.test
+run-as-root yes
 smtp-listener 127.0.0.1:$P
 <source 127.0.0.1>
     always-allow-relaying yes

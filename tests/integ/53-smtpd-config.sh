@@ -45,6 +45,7 @@ fi
 
 newspool "$T/s" <<EOF
 host-name mx.test
+run-as-root yes
 smtp-listener 127.0.0.1:${P}0
 <smtp-server>
     auth-plain $T/passwd

@@ -473,6 +473,101 @@ TEST(given_id)
 	teardown();
 }
 
+/* spool_set_anon's getter: a file of spool_anon_create, or none */
+static int anon_calls;
+static int anon_none;
+
+static int
+anon_get(void *arg)
+{
+	anon_calls++;
+	return anon_none ? -1 : spool_anon_create(arg);
+}
+
+/* anonymous files (mta-inject, mta-smtpd): no tmp/ name at any time */
+TEST(anon_files)
+{
+	struct spool *sp;
+	struct spool_writer *ws[3];
+	struct envelope es[3], p;
+	struct buf file = BUF_INIT;
+	struct stat st;
+	char path[256];
+	size_t off;
+	mode_t old;
+	int fd;
+
+	setup(1);
+	CHECK((sp = spool_open(dir, 0, err, sizeof(err))) != NULL);
+	if ((fd = spool_anon_create(sp)) == -1) {
+		/* a file system without O_TMPFILE: nothing to test */
+		CHECK(errno == EOPNOTSUPP || errno == EISDIR);
+		spool_close(sp);
+		teardown();
+		return;
+	}
+	close(fd);
+	CHECK_INT(spool_set_anon(sp, anon_get, sp), 0);
+	old = umask(077);	/* the mode must not depend on the umask */
+	for (int i = 0; i < 3; i++) {
+		make_env(&es[i], i);
+		CHECK((ws[i] = spool_writer_new(sp, &es[i], err,
+		    sizeof(err))) != NULL);
+		CHECK_INT(spool_writer_write(ws[i], "Subject: a\r\n\r\nb\r\n",
+		    18), 0);
+	}
+	umask(old);
+	CHECK_INT(anon_calls, 3);
+	CHECK_INT(entries("tmp"), 0);
+	/* an abort leaves nothing; a commit links the others into new/ */
+	spool_writer_abort(ws[2]);
+	envelope_free(&es[2]);
+	CHECK_INT(spool_commit(sp, ws, 2, err, sizeof(err)), 0);
+	CHECK_INT(entries("tmp"), 0);
+	CHECK_INT(entries("new"), 2);
+	envelope_init(&p);
+	for (int i = 0; i < 2; i++) {
+		(void)snprintf(path, sizeof(path), "new/%s",
+		    spool_writer_qid(ws[i]));
+		CHECK_INT(stat(sub(path), &st), 0);
+		CHECK_INT(st.st_mode & 07777, 0660);
+		CHECK_INT(st.st_nlink, 1);
+		CHECK_INT(slurp(sub(path), &file), 0);
+		CHECK_INT(envelope_parse(file.p, file.len, &p, &off, err,
+		    sizeof(err)), 0);
+		CHECK_STR(p.id.p, spool_writer_qid(ws[i]));
+		CHECK_UINT(p.size, 18);
+		CHECK_UINT(file.len - off, 18);
+		spool_writer_free(ws[i]);
+		envelope_free(&es[i]);
+	}
+
+	/* a given id, or a getter with nothing: a named tmp/ file */
+	make_env(&es[0], 0);
+	spool_qid_new(path);
+	buf_set(&es[0].id, path, strlen(path));
+	CHECK((ws[0] = spool_writer_new(sp, &es[0], err, sizeof(err))) !=
+	    NULL);
+	CHECK_INT(anon_calls, 3);
+	anon_none = 1;
+	make_env(&es[1], 1);
+	CHECK((ws[1] = spool_writer_new(sp, &es[1], err, sizeof(err))) !=
+	    NULL);
+	CHECK_INT(anon_calls, 4);
+	CHECK_INT(entries("tmp"), 2);
+	CHECK_INT(spool_commit(sp, ws, 2, err, sizeof(err)), 0);
+	CHECK_INT(entries("tmp"), 0);
+	CHECK_INT(entries("new"), 4);
+	for (int i = 0; i < 2; i++) {
+		spool_writer_free(ws[i]);
+		envelope_free(&es[i]);
+	}
+	envelope_free(&p);
+	buf_free(&file);
+	spool_close(sp);
+	teardown();
+}
+
 /* no file of a failed batch may be left in tmp/ or new/ */
 TEST(commit_fails_fsize)
 {
@@ -952,6 +1047,7 @@ static const struct test_case tests[] = {
 	T(body_exact),
 	T(abort_leaves_nothing),
 	T(given_id),
+	T(anon_files),
 	T(commit_fails_fsize),
 	T(commit_fails_rename),
 	T(commit_fails_bad_fd),
