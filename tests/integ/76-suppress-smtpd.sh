@@ -9,7 +9,7 @@
 # one in the middle of a pipelined group; DATA with every recipient
 # refused (554); an address added while mta-smtpd runs refused at once;
 # a source whose list does not load deferred with 451 4.3.0, the others
-# served; SIGHUP taking a changed config and address-file, and refusing
+# served; the lists of the source an AUTH user takes; SIGHUP taking a changed config and address-file, and refusing
 # one whose address-file is broken (the running lists kept); one info
 # line per refusal.
 . "$TOP/tests/integ/lib/common.sh"
@@ -49,6 +49,15 @@ smtp-listener 127.0.0.1:${P}0
 <source 127.0.0.4>
     suppression-lists broken
 </source>
+<source 127.0.0.5>
+    allow-unencrypted-plain yes
+</source>
+<source {auth}>
+    suppression-lists vip
+</source>
+<smtp-user alice>
+    password pw1
+</smtp-user>
 EOF
 }
 conf "" | newspool "$T/s"
@@ -171,6 +180,25 @@ $(refused boss@example.com vip)
 $OK
 $BYE" <<EOF
 $(rcpts hard@example.com boss@example.com ok@x.test)
+EOF
+
+talk "after AUTH: the lists of {auth}" 127.0.0.5 "$HEAD
+$OK
+250 2.0.0 Ok
+235 2.7.0 Authentication successful
+250 2.1.0 Ok
+$(refused boss@example.com vip)
+$OK
+$BYE" <<EOF
+EHLO c.test
+MAIL FROM:<s@x.test>
+RCPT TO:<boss@example.com>
+RSET
+AUTH PLAIN $(printf '\000alice\000pw1' | base64)
+MAIL FROM:<s@x.test>
+RCPT TO:<boss@example.com>
+RCPT TO:<hard@example.com>
+QUIT
 EOF
 
 # --- the store changed by another process --------------------------------
