@@ -4,8 +4,8 @@
  * input and output under tcpserver(1) or inetd.  Messages are committed
  * through lib/submit like mta-inject's, many per sync (commit.c).
  * SIGHUP reads the config again: a config with errors (or a certificate
- * that does not load) is refused and the running one kept; sessions
- * finish under the config they started with.
+ * or suppression list that does not load) is refused and the running one
+ * kept; sessions finish under the config they started with.
  */
 #include <sys/socket.h>
 
@@ -283,8 +283,8 @@ main(int argc, char **argv)
 		die(EX_TEMPFAIL, "%s", err);
 	srv.gen = new_gen(&srv, c, &nbad);
 	if (nbad > 0)
-		log_warn("recipients of the sources naming the lists that did "
-		    "not load are deferred");
+		log_warn("suppression lists: %zu did not load; the recipients "
+		    "of the sources naming them are deferred", nbad);
 	if (load_name(&srv.global, srv.hostname, sizeof(srv.hostname)) == -1)
 		die_sys(EX_CONFIG, "host-name");
 	if (load_tls(&srv.global, &srv.tls, err, sizeof(err)) == -1)

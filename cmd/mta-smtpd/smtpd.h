@@ -105,8 +105,8 @@ struct policy {
 	struct confval_rate authfail_rate;
 	int64_t		 cmd_timeout;	/* seconds */
 	int64_t		 data_timeout;
-	struct suppress_set *supp;	/* suppression-lists; NULL: */
-	const char	*supp_err;	/* why they did not load */
+	struct suppress_set *supp;	/* NULL: see supp_err */
+	const char	*supp_err;	/* why the lists did not load */
 };
 
 enum session_state {

@@ -7,11 +7,11 @@
 # suppression-lists, alone and with default; the other recipients of
 # the same transaction accepted and alone in the spool file; a refused
 # one in the middle of a pipelined group; DATA with every recipient
-# refused (554); an address added while mta-smtpd runs refused at once;
-# a source whose list does not load deferred with 451 4.3.0, the others
-# served; the lists of the source an AUTH user takes; SIGHUP taking a changed config and address-file, and refusing
-# one whose address-file is broken (the running lists kept); one info
-# line per refusal.
+# refused (554); the lists of the source an AUTH user takes; an address
+# added while mta-smtpd runs refused at once; a source whose list does
+# not load deferred with 451 4.3.0, the others served; SIGHUP taking a
+# changed config and address-file, and refusing one whose address-file
+# is broken (the running lists kept); one info line per refusal.
 . "$TOP/tests/integ/lib/common.sh"
 SMTPD=$TOP/cmd/mta-smtpd/mta-smtpd
 H=$TOP/tests/integ/smtpd
