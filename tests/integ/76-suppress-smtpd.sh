@@ -7,11 +7,15 @@
 # suppression-lists, alone and with default; the other recipients of
 # the same transaction accepted and alone in the spool file; a refused
 # one in the middle of a pipelined group; DATA with every recipient
-# refused (554); the lists of the source an AUTH user takes; an address
-# added while mta-smtpd runs refused at once; a source whose list does
-# not load deferred with 451 4.3.0, the others served; SIGHUP taking a
-# changed config and address-file, and refusing one whose address-file
-# is broken (the running lists kept); one info line per refusal.
+# refused (554); an address in a list the source does not name refused
+# for its @domain in one it does; the lists of the source an AUTH user
+# takes; an address added while mta-smtpd runs refused at once; a
+# source whose list does not load deferred with 451 4.3.0, the others
+# served; the end of DATA using the lists of RCPT, not reading an
+# address-file again (gone meanwhile), for sources in turn; SIGHUP
+# taking a changed config and address-file, and refusing one whose
+# address-file is broken (the running lists kept); one info line per
+# refusal.
 . "$TOP/tests/integ/lib/common.sh"
 SMTPD=$TOP/cmd/mta-smtpd/mta-smtpd
 H=$TOP/tests/integ/smtpd
@@ -157,6 +161,15 @@ QUIT
 EOF
 eq "all refused: nothing queued" "$(nfiles "$S/new" "$S/tmp")" 0
 
+"$CTL" -C "$C" suppress add -l other a@split.test >/dev/null &&
+    "$CTL" -C "$C" suppress add @split.test >/dev/null ||
+    fail "suppress add split"
+talk "address elsewhere, domain in default" 127.0.0.1 "$HEAD
+$(refused a@split.test default)
+$BYE" <<EOF
+$(rcpts a@split.test)
+EOF
+
 # --- <address-list vip>, alone and with default --------------------------
 
 talk "vip alone" 127.0.0.2 "$HEAD
@@ -232,6 +245,32 @@ QUIT
 EOF
 match "broken list: warning" "$(grep 'rcpt=<ok@x.test> reason=suppr' \
     "$T/log")" "*: warning: reject client=127.0.0.4 rcpt=<ok@x.test> reason=suppression-unavailable error=*bad.txt:2*"
+
+# --- the end of DATA: the lists of RCPT, not built again ------------------
+
+# The address-file gone: lists are read at startup and SIGHUP only, so
+# messages from sources that name it, in turn with others, still go.
+mv "$T/list.txt" "$T/list.away"
+for src in 127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.2; do
+	talk "DATA from $src: lists kept" $src "$HEAD
+$OK
+354 End data with <CR><LF>.<CR><LF>
+250 2.0.0 Ok: queued as ID
+$BYE" <<EOF
+EHLO c.test
+MAIL FROM:<s@x.test>
+RCPT TO:<ok@x.test>
+DATA
+Subject: t
+
+hi
+.
+QUIT
+EOF
+done
+mv "$T/list.away" "$T/list.txt"
+eq "DATA: queued" "$(nfiles "$S/new")" 4
+rm -f "$S"/new/*
 
 # --- SIGHUP ---------------------------------------------------------------
 
