@@ -82,7 +82,6 @@ session_reset_txn(struct session *s)
 	s->nrcpt = 0;
 	s->has_from = false;
 	s->smtputf8 = false;
-	s->rcpt_refused = false;
 	s->envid[0] = '\0';
 	s->ret[0] = '\0';
 	buf_reset(&s->from);
@@ -464,7 +463,6 @@ cmd_rcpt(struct session *s, const struct smtpcmd *c)
 		return;
 	}
 	if (s->nrcpt >= s->pol.maxrcpt) {
-		s->rcpt_refused = true;
 		session_reply(s, "452 4.5.3 Error: too many recipients");
 		return;
 	}

@@ -168,7 +168,6 @@ struct session {
 	bool		 smtputf8;
 	char		**rcpt, **orcpt, **notify;
 	size_t		 nrcpt;
-	bool		 rcpt_refused;	/* too many: for the final reply */
 	struct data_reader dr;
 	struct buf	 msg;		/* the message text, unstuffed */
 	uint64_t	 chunk_left;	/* BDAT bytes still to read */
