@@ -659,7 +659,8 @@ TEST(snapshot_domains)
 		    sizeof(err))) != NULL);
 		/* many addresses around them, so the search has depth */
 		n = 0;
-		CHECK((v = calloc(BULK_KEYS + 8, sizeof(*v))) != NULL);
+		if ((v = calloc(BULK_KEYS + 8, sizeof(*v))) == NULL)
+			abort();
 		for (size_t i = 0; i < BULK_KEYS; i++) {
 			(void)snprintf(bulk[i], sizeof(bulk[i]),
 			    "k%zu@bulk.test", i);
