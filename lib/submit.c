@@ -493,8 +493,9 @@ open_writers(struct job *j, struct submit_out *out, time_t now)
 }
 
 /*
- * The suppression lists of a source, built once for a config, source and
- * spool: a process holds one (mta-inject) or one per source in turn.
+ * The suppression lists of a source, for a caller that brings none:
+ * built once for a config, source and spool, as mta-inject (one source
+ * a process) needs them.
  */
 static struct {
 	const struct conf *conf;
@@ -532,18 +533,26 @@ suppress_lists(struct job *j)
 	return 0;
 }
 
-/* check_suppressed - refuse the message if a recipient is suppressed */
+/*
+ * check_suppressed - refuse the message if a recipient from the first
+ * on is suppressed: by the caller's lists, else the source's
+ */
 static int
-check_suppressed(struct job *j)
+check_suppressed(struct job *j, size_t first)
 {
+	struct suppress_set *set = j->env->supp;
 	struct suppress_match m;
 	int rc;
 
-	if (suppress_lists(j) == -1)
-		return -1;
-	for (size_t i = 0; i < j->nrcpt; i++) {
-		if ((rc = suppress_check(supp.set, j->rcpt[i].addr.p, &m)) ==
-		    -1)
+	if (first == j->nrcpt)
+		return 0;
+	if (set == NULL) {
+		if (suppress_lists(j) == -1)
+			return -1;
+		set = supp.set;
+	}
+	for (size_t i = first; i < j->nrcpt; i++) {
+		if ((rc = suppress_check(set, j->rcpt[i].addr.p, &m)) == -1)
 			return fail(j, EAGAIN, "suppression list: %s",
 			    strerror(errno));
 		if (rc == 1)
@@ -559,6 +568,7 @@ prepare(struct job *j, const char *data, size_t len, struct submit_out *out)
 {
 	const struct submit_env *env = j->env;
 	time_t now = time(NULL);
+	size_t checked;
 
 	if (len > j->s->maxsize)
 		return fail(j, EFBIG, "message too big: %zu bytes, the limit "
@@ -576,11 +586,12 @@ prepare(struct job *j, const char *data, size_t len, struct submit_out *out)
 		    env->rcpt_orcpt ? env->rcpt_orcpt[i] : NULL,
 		    env->rcpt_notify ? env->rcpt_notify[i] : NULL) == -1)
 			return -1;
+	checked = env->supp != NULL ? j->nrcpt : 0;
 	if (env->extract && extract_rcpts(j) == -1)
 		return -1;
 	if (j->nrcpt == 0)
 		return fail(j, EDESTADDRREQ, "no recipients");
-	if (check_suppressed(j) == -1)
+	if (check_suppressed(j, checked) == -1)
 		return -1;
 	if (route(j) == -1 || open_writers(j, out, now) == -1 ||
 	    add_headers(j, spool_writer_qid(out->w[0]), now) == -1)

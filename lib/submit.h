@@ -18,6 +18,7 @@
 
 struct spool;
 struct spool_writer;
+struct suppress_set;
 
 /* What the submitter said about one message; NULL where nothing. */
 struct submit_env {
@@ -34,6 +35,12 @@ struct submit_env {
 	bool		 extract;	/* -t: recipients from To, Cc, Bcc */
 	const char	*source;	/* "local", "smtp 192.0.2.9" */
 	const char	*auth;
+	/*
+	 * The suppression lists rcpt were checked against already (at
+	 * RCPT): only recipients -t adds are checked, against these.
+	 * NULL: every recipient, against the source's lists, built here.
+	 */
+	struct suppress_set *supp;
 };
 
 /* What stays the same across messages: the config and the spool. */

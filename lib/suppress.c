@@ -77,6 +77,7 @@ struct suppress {
 	char	*map;
 	size_t	 maplen;
 	size_t	 data;		/* offset of the first entry */
+	size_t	 dom, domend;	/* the @domain entries, sorted together */
 	uint64_t snapgen;
 	size_t	 snapcount;
 	dev_t	 snapdev;
@@ -91,10 +92,12 @@ struct suppress {
 	off_t	 logseen;	/* bytes looked at: the file's size then */
 	unsigned long logline;
 	struct tab delta;
-	/* what lookup returns points here */
-	char	 key[SUPPRESS_KEYMAX + 1];
-	char	 list[SUPPRESS_LISTMAX + 1];
-	struct buf reason;
+	/* what lookup returns points here, a slot an entry */
+	struct {
+		char	 key[SUPPRESS_KEYMAX + 1];
+		char	 list[SUPPRESS_LISTMAX + 1];
+		struct buf reason;
+	} out[SUPPRESS_LOOKUPMAX];
 };
 
 /* One <address-list>, or a name only the store knows. */
@@ -459,6 +462,8 @@ apply_log_line(struct suppress *s, const char *p, size_t n)
 
 /* --- reading the store ----------------------------------------------- */
 
+static size_t	snap_bound(const struct suppress *, const char *, size_t);
+
 static int
 path_of(const struct suppress *s, const char *name, char *out, size_t len)
 {
@@ -477,7 +482,7 @@ unmap(struct suppress *s)
 	if (s->map != NULL)
 		(void)munmap(s->map, s->maplen);
 	s->map = NULL;
-	s->maplen = s->data = 0;
+	s->maplen = s->data = s->dom = s->domend = 0;
 	s->snapgen = 0;
 	s->snapcount = 0;
 	s->snapino = 0;
@@ -528,6 +533,9 @@ map_snapshot(struct suppress *s)
 	/* whatever follows the last LF is not an entry */
 	while (s->maplen > s->data && s->map[s->maplen - 1] != '\n')
 		s->maplen--;
+	/* "@" sorts before every @domain key, "A" after them all */
+	s->dom = snap_bound(s, "@", 1);
+	s->domend = snap_bound(s, "A", 1);
 	return 0;
 bad:
 	unmap(s);
@@ -755,7 +763,8 @@ suppress_close(struct suppress *s)
 		return;
 	unmap(s);
 	tab_free(&s->delta);
-	buf_free(&s->reason);
+	for (size_t i = 0; i < SUPPRESS_LOOKUPMAX; i++)
+		buf_free(&s->out[i].reason);
 	free(s->dir);
 	free(s);
 }
@@ -773,7 +782,37 @@ keycmp(const char *key, size_t klen, const char *p, size_t n)
 	return klen < flen ? -1 : klen > flen;
 }
 
-/* snap_find - the line of key in the snapshot, or NULL */
+/*
+ * snap_bound - the offset of the snapshot's first line whose key is not
+ * less than key (the end of the entries if none)
+ */
+static size_t
+snap_bound(const struct suppress *s, const char *key, size_t klen)
+{
+	size_t lo = s->data, hi = s->maplen, mid, start, end;
+	const char *nl;
+
+	/* lo and hi stay line starts: below lo every key is less */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		start = mid;
+		while (start > lo && s->map[start - 1] != '\n')
+			start--;
+		nl = memchr(s->map + start, '\n', hi - start);
+		end = nl != NULL ? (size_t)(nl - s->map) : hi;
+		if (keycmp(key, klen, s->map + start, end - start) > 0)
+			lo = end + 1;
+		else
+			hi = start;
+	}
+	return lo;
+}
+
+/*
+ * snap_find - the line of key in the snapshot, or NULL; a domain is
+ * searched for among the domains only, a few lines where a million
+ * addresses are
+ */
 static const char *
 snap_find(const struct suppress *s, const char *key, size_t klen,
     size_t *linelen)
@@ -782,6 +821,10 @@ snap_find(const struct suppress *s, const char *key, size_t klen,
 	const char *nl;
 	int c;
 
+	if (klen > 0 && key[0] == '@') {
+		lo = s->dom;
+		hi = s->domend;
+	}
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		start = mid;
@@ -802,34 +845,40 @@ snap_find(const struct suppress *s, const char *key, size_t klen,
 	return NULL;
 }
 
-/* entry_from_line - fill e from a snapshot line; -1 if damaged */
+/*
+ * entry_from_line - fill e from a snapshot line, its strings in out
+ * slot i; -1 if damaged
+ */
 static int
-entry_from_line(struct suppress *s, const char *p, size_t n,
+entry_from_line(struct suppress *s, size_t i, const char *p, size_t n,
     struct suppress_entry *e)
 {
 	struct fields fl;
 
 	if (split(p, n, &fl) == -1 || entry_fields(&fl, 0) == -1 ||
-	    proto_decode(&s->reason, fl.f[3], fl.len[3]) == -1)
+	    proto_decode(&s->out[i].reason, fl.f[3], fl.len[3]) == -1)
 		return -1;
-	memcpy(s->key, fl.f[0], fl.len[0]);
-	s->key[fl.len[0]] = '\0';
-	memcpy(s->list, fl.f[1], fl.len[1]);
-	s->list[fl.len[1]] = '\0';
+	memcpy(s->out[i].key, fl.f[0], fl.len[0]);
+	s->out[i].key[fl.len[0]] = '\0';
+	memcpy(s->out[i].list, fl.f[1], fl.len[1]);
+	s->out[i].list[fl.len[1]] = '\0';
 	(void)parse_num(fl.f[2], fl.len[2], &e->added);
-	if (s->reason.len > SUPPRESS_REASONMAX)
-		s->reason.len = SUPPRESS_REASONMAX;
-	if (buf_cstr(&s->reason) == NULL)
+	if (s->out[i].reason.len > SUPPRESS_REASONMAX)
+		s->out[i].reason.len = SUPPRESS_REASONMAX;
+	if (buf_cstr(&s->out[i].reason) == NULL)
 		return -1;
-	e->addr = s->key;
-	e->list = s->list;
-	e->reason = s->reason.p;
+	e->addr = s->out[i].key;
+	e->list = s->out[i].list;
+	e->reason = s->out[i].reason.p;
 	return 0;
 }
 
-/* find - the entry of one key, from the log or else the snapshot */
+/*
+ * find - the entry of one key, from the log or else the snapshot (its
+ * strings in out slot i)
+ */
 static int
-find(struct suppress *s, const char *key, struct suppress_entry *e)
+find(struct suppress *s, const char *key, size_t i, struct suppress_entry *e)
 {
 	size_t klen = strlen(key), n;
 	const struct ent *d;
@@ -847,30 +896,34 @@ find(struct suppress *s, const char *key, struct suppress_entry *e)
 	if (s->map == NULL ||
 	    (line = snap_find(s, key, klen, &n)) == NULL)
 		return 0;
-	return entry_from_line(s, line, n, e) == -1 ? 0 : 1;
+	return entry_from_line(s, i, line, n, e) == -1 ? 0 : 1;
 }
 
 /*
- * suppress_lookup - whether the address (or its domain, as @domain) is
- * in the store: 1 and e filled (valid until the next call), 0, or -1
+ * suppress_lookup - the store's entries that apply to an address: its
+ * own, then its domain's (@domain), whatever their lists; up to n of
+ * them into e (valid until the next call), their number, or -1
  */
 int
 suppress_lookup(struct suppress *s, const char *addr,
-    struct suppress_entry *e)
+    struct suppress_entry *e, size_t n)
 {
 	char key[SUPPRESS_KEYMAX + 2];
 	const char *at;
-	int rc;
+	size_t found = 0;
 
 	if (refresh(s) == -1)
 		return -1;
+	if (n > SUPPRESS_LOOKUPMAX)
+		n = SUPPRESS_LOOKUPMAX;
 	if (lookup_key(addr, key, sizeof(key)) == -1)
 		return 0;
-	if (key[0] != '@' && (rc = find(s, key, e)) != 0)
-		return rc;
-	if ((at = strrchr(key, '@')) == NULL)
-		return 0;
-	return find(s, at, e);
+	if (key[0] != '@' && found < n && find(s, key, found, &e[found]) == 1)
+		found++;
+	if ((at = strrchr(key, '@')) != NULL && found < n &&
+	    find(s, at, found, &e[found]) == 1)
+		found++;
+	return (int)found;
 }
 
 /* --- writing --------------------------------------------------------- */
@@ -1368,7 +1421,7 @@ suppress_remove(struct suppress *s, const char *const *addrs, size_t n,
 	}
 	for (size_t i = 0; i < n; i++) {
 		(void)suppress_key(addrs[i], key, sizeof(key), NULL, 0);
-		if (find(s, key, &e) != 1)
+		if (find(s, key, 0, &e) != 1)
 			continue;
 		(*removed)++;
 		if (buf_appendf(&b, "-\t%s\n", key) == -1)
@@ -1421,7 +1474,7 @@ walk_one(const char *p, size_t n, const struct ent *d, void *arg)
 
 	if (p != NULL) {
 		/* damage is skipped: what a walk gives, an import takes */
-		if (entry_from_line(w->s, p, n, &e) == -1 ||
+		if (entry_from_line(w->s, 0, p, n, &e) == -1 ||
 		    !key_ok(e.addr, strlen(e.addr)))
 			return 0;
 	} else {
@@ -1741,22 +1794,24 @@ matched(struct suppress_match *m, const char *list, const char *how,
 /*
  * suppress_check - whether addr is in one of the set's lists: 1 and the
  * first list (in the order named) in m, 0, or -1 with errno when the
- * store cannot be read (the caller should defer, not send)
+ * store cannot be read (the caller should defer, not send).  The store
+ * may hold the address in one list and its domain in another: each
+ * entry counts.
  */
 int
 suppress_check(struct suppress_set *set, const char *addr,
     struct suppress_match *m)
 {
 	char key[SUPPRESS_KEYMAX + 2];
-	struct suppress_entry e;
+	struct suppress_entry e[SUPPRESS_LOOKUPMAX];
 	const char *dom;
 	int instore = 0;
 
 	if (lookup_key(addr, key, sizeof(key)) == -1 ||
 	    (dom = strrchr(key, '@')) == NULL)
 		return 0;
-	if (set->store != NULL &&
-	    (instore = suppress_lookup(set->store, key, &e)) == -1)
+	if (set->store != NULL && (instore = suppress_lookup(set->store, key,
+	    e, SUPPRESS_LOOKUPMAX)) == -1)
 		return -1;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct alist *l = &set->lists[i];
@@ -1775,10 +1830,11 @@ suppress_check(struct suppress_set *set, const char *addr,
 				    rx_pattern(l->rx[k]));
 				return 1;
 			}
-		if (instore == 1 && strcmp(e.list, l->name) == 0) {
-			matched(m, l->name, "store", e.reason);
-			return 1;
-		}
+		for (int k = 0; k < instore; k++)
+			if (strcmp(e[k].list, l->name) == 0) {
+				matched(m, l->name, "store", e[k].reason);
+				return 1;
+			}
 	}
 	return 0;
 }

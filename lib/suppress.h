@@ -21,6 +21,7 @@
 #define SUPPRESS_LISTMAX	64	/* octets in a list name */
 #define SUPPRESS_REASONMAX	512	/* octets of a reason kept */
 #define SUPPRESS_KEYMAX		256	/* octets in a key */
+#define SUPPRESS_LOOKUPMAX	2	/* entries of an address: own, @domain */
 
 #define SUPPRESS_WRITE		0x01	/* suppress_open: will add/remove */
 
@@ -49,7 +50,7 @@ int	suppress_list_valid(const char *);
 struct suppress *suppress_open(const char *, int, char *, size_t);
 void	suppress_close(struct suppress *);
 int	suppress_lookup(struct suppress *, const char *,
-	    struct suppress_entry *);
+	    struct suppress_entry *, size_t);
 int	suppress_add(struct suppress *, const struct suppress_entry *, size_t,
 	    char *, size_t);
 int	suppress_remove(struct suppress *, const char *const *, size_t,

@@ -87,7 +87,7 @@ config_lists(struct ctl *ctl, const struct conf *c, const char *addr)
 int
 ctl_show_suppressed(struct ctl *ctl, int argc, char **argv)
 {
-	struct suppress_entry e;
+	struct suppress_entry e[SUPPRESS_LOOKUPMAX];
 	struct suppress *s;
 	struct conf *c = NULL;
 	int rc = 0, found, r;
@@ -101,14 +101,15 @@ ctl_show_suppressed(struct ctl *ctl, int argc, char **argv)
 		c = NULL;
 	}
 	for (int i = 1; i < argc; i++) {
-		if ((r = suppress_lookup(s, argv[i], &e)) == -1)
+		if ((r = suppress_lookup(s, argv[i], e,
+		    SUPPRESS_LOOKUPMAX)) == -1)
 			die_sys(EX_TEMPFAIL, "suppress: lookup %s", argv[i]);
-		found = r;
-		if (r == 1) {
+		found = r > 0;
+		for (int k = 0; k < r; k++) {
 			printf("%s: list=%s source=store entry=%s added=",
-			    argv[i], e.list, e.addr);
-			print_time(e.added);
-			printf(" reason=\"%s\"\n", e.reason);
+			    argv[i], e[k].list, e[k].addr);
+			print_time(e[k].added);
+			printf(" reason=\"%s\"\n", e[k].reason);
 		}
 		found |= config_lists(ctl, c, argv[i]);
 		if (!found) {

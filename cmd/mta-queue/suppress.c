@@ -451,7 +451,7 @@ supp_outcome(struct rcpt *r, const struct envelope *e, int state, int code,
 void
 supp_flush(void)
 {
-	struct suppress_entry *v, e;
+	struct suppress_entry *v, e[SUPPRESS_LOOKUPMAX];
 	struct buf why = BUF_INIT;
 	char err[512];
 	size_t n = 0;
@@ -466,7 +466,8 @@ supp_flush(void)
 	if ((v = calloc(npend, sizeof(*v))) == NULL)
 		die(EX_TEMPFAIL, "out of memory");
 	for (size_t i = 0; i < npend; i++) {
-		if (suppress_lookup(store, pend[i].addr, &e) == 1)
+		if (suppress_lookup(store, pend[i].addr, e,
+		    SUPPRESS_LOOKUPMAX) > 0)
 			continue;
 		v[n].addr = pend[i].addr;
 		v[n].list = SUPPRESS_DEFAULT_LIST;

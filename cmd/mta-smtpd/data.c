@@ -185,6 +185,7 @@ submit(struct session *s)
 	env.ret = s->ret[0] != '\0' ? s->ret : NULL;
 	env.source = s->envsource;
 	env.auth = s->auth_user[0] != '\0' ? s->auth_user : NULL;
+	env.supp = s->pol.supp;		/* each recipient checked at RCPT */
 	if (submit_message(&s->sub, &env, s->msg.p, s->msg.len, &s->qout,
 	    err, sizeof(err)) == -1) {
 		refused(s, errno, err);

@@ -4,10 +4,11 @@
  * input and output under tcpserver(1) or inetd.  Messages are committed
  * through lib/submit like mta-inject's, many per sync (commit.c).
  * SIGHUP reads the config again: a config with errors (or a certificate
- * that does not load) is refused and the running one kept; sessions
- * finish under the config they started with.  Started as root, it binds
- * its listeners and reads its certificate, then becomes the user of -u
- * for good, before it opens the spool or starts a thread.
+ * or suppression list that does not load) is refused and the running one
+ * kept; sessions finish under the config they started with.  Started as
+ * root, it binds its listeners and reads its certificate, then becomes
+ * the user of -u for good, before it opens the spool or the suppression
+ * store or starts a thread.
  */
 #include <sys/socket.h>
 
@@ -31,6 +32,7 @@
 #include "priv.h"
 #include "smtpd.h"
 #include "spool.h"
+#include "suppress.h"
 
 #define USAGE	"usage: mta-smtpd [-hsv] [-C file] [-q spooldir] [-r fd] " \
 	"[-u user]\n"
@@ -136,15 +138,25 @@ load(const char *path)
 	return c;
 }
 
+/* c and its sources' suppression lists; *nbad did not load (logged) */
 static struct confgen *
-new_gen(struct conf *c)
+new_gen(const struct smtpd *srv, struct conf *c, size_t *nbad)
 {
 	struct confgen *g;
 
-	if ((g = calloc(1, sizeof(*g))) == NULL)
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->supp = supplists_new(c, srv->supp, nbad)) == NULL)
 		die_sys(EX_TEMPFAIL, "out of memory");
 	g->conf = c;
 	return g;
+}
+
+static void
+free_gen(struct confgen *g)
+{
+	supplists_free(g->supp);
+	conf_free(g->conf);
+	free(g);
 }
 
 /* conf_release - a session is done with g; the last one frees it */
@@ -153,8 +165,7 @@ conf_release(struct smtpd *srv, struct confgen *g)
 {
 	if (--g->refs > 0 || g == srv->gen)
 		return;
-	conf_free(g->conf);
-	free(g);
+	free_gen(g);
 }
 
 /* SIGHUP: the new config, all of it, or none of it. */
@@ -162,11 +173,12 @@ static void
 reload(struct smtpd *srv)
 {
 	struct conf_settings global;
-	struct confgen *old = srv->gen;
+	struct confgen *old = srv->gen, *gen;
 	struct conf *c;
 	SSL_CTX *tls = NULL;
 	char err[512], host[256];
 	const char *spool;
+	size_t nbad;
 
 	if ((c = load(srv->conf_path)) == NULL) {
 		log_warn("reload: %s refused, the running config kept",
@@ -197,6 +209,15 @@ reload(struct smtpd *srv)
 		    srv->conf_path);
 		return;
 	}
+	/* lists that load are not traded for ones that defer mail */
+	gen = new_gen(srv, c, &nbad);
+	if (nbad > 0) {
+		free_gen(gen);
+		SSL_CTX_free(tls);
+		log_warn("reload: %s refused, the running config kept",
+		    srv->conf_path);
+		return;
+	}
 	spool = conf_str(&global, CONF_SPOOL);
 	if (!srv->spool_fixed && spool != NULL &&
 	    strcmp(spool, srv->spool_dir) != 0)
@@ -205,14 +226,12 @@ reload(struct smtpd *srv)
 	SSL_CTX_free(srv->tls);
 	srv->tls = tls;
 	(void)strlcpy(srv->hostname, host, sizeof(srv->hostname));
-	srv->gen = new_gen(c);
+	srv->gen = gen;
 	srv->conf = c;
 	srv->global = global;
 	srv->maxsessions = (size_t)policy_max_sessions(c, &global);
-	if (old->refs == 0) {
-		conf_free(old->conf);
-		free(old);
-	}
+	if (old->refs == 0)
+		free_gen(old);
 	if (!srv->oneshot)
 		listen_reload(srv);
 	dkimconf_reload();
@@ -264,6 +283,7 @@ main(int argc, char **argv)
 	char err[512];
 	int ch, ready = -1;
 	bool one = false;
+	size_t nbad;
 
 	log_init("mta-smtpd");
 	while ((ch = getopt(argc, argv, "C:hq:r:su:v")) != -1) {
@@ -300,7 +320,6 @@ main(int argc, char **argv)
 	if ((c = load(conf_path)) == NULL)
 		die(EX_CONFIG, "%s: not loaded", conf_path);
 	srv.conf = c;
-	srv.gen = new_gen(c);
 	srv.conf_path = conf_path;
 	conf_resolve_global(c, &srv.global);
 	srv.spool_fixed = spool_dir != NULL;
@@ -331,6 +350,13 @@ main(int argc, char **argv)
 	if ((srv.spool = spool_open(spool_dir, SPOOL_INJECT, err,
 	    sizeof(err))) == NULL)
 		die(EX_TEMPFAIL, "%s", err);
+	if ((srv.supp = suppress_open(spool_dir, 0, err, sizeof(err))) ==
+	    NULL)
+		die(EX_TEMPFAIL, "%s", err);
+	srv.gen = new_gen(&srv, c, &nbad);
+	if (nbad > 0)
+		log_warn("suppression lists: %zu did not load; the recipients "
+		    "of the sources naming them are deferred", nbad);
 	commit_init(&srv);
 	pool_start(&srv);
 	if (one)

@@ -14,15 +14,22 @@
  * A setting comes from the client's <source> blocks, else from the
  * <smtp-server> block (the service as a whole), else from the global
  * scope or the default.
+ *
+ * A recipient the client may send to is then checked against the
+ * suppression lists its source names (supplists.c): one suppressed is
+ * refused, and one that cannot be checked is deferred, never accepted.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "addr.h"
 #include "envelope.h"
 #include "smtpd.h"
+#include "suppress.h"
 
 /* The directive id of the <smtp-server> block, or NULL. */
 static const struct conf_directive *
@@ -157,6 +164,10 @@ policy_init(struct session *s, const char *srcname)
 	}
 	p->cmd_timeout = num(s, CONF_SMTP_COMMAND_TIMEOUT);
 	p->data_timeout = num(s, CONF_SMTP_DATA_TIMEOUT);
+	/* as lib/submit takes it: the source's, else the global scope's */
+	if ((d = s->sub.source.d[CONF_SUPPRESSION_LISTS]) == NULL)
+		d = conf_get(&s->sub.global, CONF_SUPPRESSION_LISTS);
+	p->supp = supplists_find(s->gen->supp, d, &p->supp_err);
 	if (s->auth_user[0] != '\0')
 		p->relay = true;
 }
@@ -195,6 +206,26 @@ policy_may_relay(const struct session *s, const char *rcpt)
 	    in_list(d->text, rcpt, strlen(rcpt)))
 		return true;
 	return false;
+}
+
+/*
+ * policy_suppressed - is the normalised address rcpt in the client's
+ * suppression lists: 1 and which in *m, 0, or -1 and why not known
+ */
+int
+policy_suppressed(const struct session *s, const char *rcpt,
+    struct suppress_match *m, char *why, size_t whylen)
+{
+	int rc;
+
+	if (s->pol.supp == NULL) {
+		(void)strlcpy(why, s->pol.supp_err, whylen);
+		return -1;
+	}
+	if ((rc = suppress_check(s->pol.supp, rcpt, m)) == -1)
+		(void)snprintf(why, whylen, "suppression store: %s",
+		    strerror(errno));
+	return rc;
 }
 
 /*

@@ -26,8 +26,10 @@
 #include "addr.h"
 #include "buf.h"
 #include "log.h"
+#include "proto.h"
 #include "smtpd.h"
 #include "spool.h"
+#include "suppress.h"
 
 static void	on_io(int, unsigned, void *);
 static void	on_timeout(void *);
@@ -80,7 +82,6 @@ session_reset_txn(struct session *s)
 	s->nrcpt = 0;
 	s->has_from = false;
 	s->smtputf8 = false;
-	s->rcpt_refused = false;
 	s->envid[0] = '\0';
 	s->ret[0] = '\0';
 	buf_reset(&s->from);
@@ -424,18 +425,44 @@ add_rcpt(struct session *s, const char *addr, const struct smtpcmd *c)
 	s->nrcpt++;
 }
 
+/*
+ * One line for a refused recipient, info, or a warning with the error
+ * when it could not be checked; the address and the error are
+ * percent-encoded, as a quoted local part may hold spaces.
+ */
+static void
+log_reject(const struct session *s, const char *rcpt, const char *reason,
+    const struct suppress_match *m, const char *err)
+{
+	struct buf b = BUF_INIT;
+
+	if (buf_appendf(&b, "reject client=%s rcpt=<", s->ip) == -1 ||
+	    proto_encode(&b, rcpt, strlen(rcpt)) == -1 ||
+	    buf_appendf(&b, "> reason=%s", reason) == -1 ||
+	    (m != NULL && buf_appendf(&b, " list=%s how=%s", m->list,
+	    m->how) == -1) ||
+	    (err != NULL && (buf_appendf(&b, " error=") == -1 ||
+	    proto_encode(&b, err, strlen(err)) == -1)))
+		die_sys(EX_TEMPFAIL, "out of memory");
+	if (err != NULL)
+		log_warn("%s", buf_cstr(&b));
+	else
+		log_info("%s", buf_cstr(&b));
+	buf_free(&b);
+}
+
 static void
 cmd_rcpt(struct session *s, const struct smtpcmd *c)
 {
+	struct suppress_match m;
 	struct buf a = BUF_INIT;
-	char why[128];
+	char why[512];
 
 	if (!s->has_from) {
 		session_reply(s, "503 5.5.1 Error: need MAIL command");
 		return;
 	}
 	if (s->nrcpt >= s->pol.maxrcpt) {
-		s->rcpt_refused = true;
 		session_reply(s, "452 4.5.3 Error: too many recipients");
 		return;
 	}
@@ -447,15 +474,27 @@ cmd_rcpt(struct session *s, const struct smtpcmd *c)
 		return;
 	}
 	if (!policy_may_relay(s, a.p)) {
-		log_info("reject client=%s rcpt=<%s> reason=relay", s->ip,
-		    a.p);
+		log_reject(s, a.p, "relay", NULL, NULL);
 		session_reply(s, "550 5.7.1 <%s>: Relay access denied", a.p);
 		buf_free(&a);
 		return;
 	}
-	add_rcpt(s, a.p, c);
+	switch (policy_suppressed(s, a.p, &m, why, sizeof(why))) {
+	case -1:
+		log_reject(s, a.p, "suppression-unavailable", NULL, why);
+		session_reply(s, "451 4.3.0 <%s>: suppression list not "
+		    "available, try again later", a.p);
+		break;
+	case 1:
+		log_reject(s, a.p, "suppressed", &m, NULL);
+		session_reply(s, "550 5.7.1 <%s>: recipient is in suppression "
+		    "list \"%s\"", a.p, m.list);
+		break;
+	default:
+		add_rcpt(s, a.p, c);
+		session_reply(s, "250 2.1.5 Ok");
+	}
 	buf_free(&a);
-	session_reply(s, "250 2.1.5 Ok");
 }
 
 static void

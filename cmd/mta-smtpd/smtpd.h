@@ -31,6 +31,10 @@
 #define SMTPD_AUTHMAX	3	/* failed AUTH, then 421, unless a rate */
 
 struct session;
+struct suppress;
+struct suppress_match;
+struct suppress_set;
+struct supplists;
 
 struct listener {
 	int		 fd;
@@ -46,6 +50,7 @@ struct listener {
  */
 struct confgen {
 	struct conf	*conf;
+	struct supplists *supp;		/* its sources' suppression lists */
 	size_t		 refs;		/* sessions */
 };
 
@@ -58,6 +63,7 @@ struct smtpd {
 	char		*spool_dir;	/* as opened: a reload keeps it */
 	bool		 spool_fixed;	/* -q */
 	struct spool	*spool;
+	struct suppress	*supp;		/* the spool's suppression store */
 	struct conf_settings global;
 	char		 hostname[256];
 	SSL_CTX		*tls;		/* NULL: no certificate */
@@ -99,6 +105,8 @@ struct policy {
 	struct confval_rate authfail_rate;
 	int64_t		 cmd_timeout;	/* seconds */
 	int64_t		 data_timeout;
+	struct suppress_set *supp;	/* NULL: see supp_err */
+	const char	*supp_err;	/* why the lists did not load */
 };
 
 enum session_state {
@@ -160,7 +168,6 @@ struct session {
 	bool		 smtputf8;
 	char		**rcpt, **orcpt, **notify;
 	size_t		 nrcpt;
-	bool		 rcpt_refused;	/* too many: for the final reply */
 	struct data_reader dr;
 	struct buf	 msg;		/* the message text, unstuffed */
 	uint64_t	 chunk_left;	/* BDAT bytes still to read */
@@ -219,6 +226,15 @@ void	policy_init(struct session *, const char *);
 bool	policy_may_relay(const struct session *, const char *);
 int	policy_max_sessions(const struct conf *, const struct conf_settings *);
 bool	auth_rate_take(struct session *);
+int	policy_suppressed(const struct session *, const char *,
+	    struct suppress_match *, char *, size_t);
+
+/* supplists.c */
+struct supplists *supplists_new(const struct conf *, struct suppress *,
+	    size_t *);
+void	supplists_free(struct supplists *);
+struct suppress_set *supplists_find(const struct supplists *,
+	    const struct conf_directive *, const char **);
 
 /* auth.c */
 void	auth_start(struct session *, const struct smtpcmd *);

@@ -22,6 +22,8 @@ SIZE=${SIZE:-1024}
 SESSIONS=${SESSIONS:-"10 50"}
 PORT=${PORT:-25790}	# mta-smtpd; Postfix on PORT+1
 BASE=${BASE:-}		# another mta-smtpd binary: before/after rows a0)
+SUPPRESS=${SUPPRESS:-0}	# addresses in each mta-smtpd spool's suppression
+			# store (none of them a recipient: every RCPT misses)
 # SMTPD=path measures that binary instead of the tree's (a copy does not
 # change under a rebuild during the run).  Each mta-smtpd run's log ends
 # with its number of commits and their mean time.
@@ -162,6 +164,8 @@ total-max-smtp-in 1000
 </source>
 EOF
 	"$ctl" -C "$d/mta.conf" spool init >/dev/null
+	[ "$SUPPRESS" -eq 0 ] ||
+	    "$ctl" -C "$d/mta.conf" suppress import "$w/suppress.csv" >/dev/null
 	"$bin" -C "$d/mta.conf" 2>"$d/log" >/dev/null &
 	mta_pid=$!
 	i=0
@@ -198,6 +202,10 @@ run_ceiling() {
 }
 
 cc -O2 -o "$w/fsync_ceiling" "$top/tests/bench/fsync_ceiling.c"
+awk -v n="$SUPPRESS" 'BEGIN {
+	for (i = 0; i < n; i++)
+		printf "k%d@bench.test,default,1764480000,550 5.1.1 user unknown\n", i
+}' >"$w/suppress.csv"
 pf_ok=0
 if setup_postfix; then pf_ok=1; fi
 say "temp dir $w, $(nproc) CPUs"
@@ -232,6 +240,7 @@ ratio() {	# LABEL A B GOAL
 echo
 echo "== SMTP submission, $SIZE-byte messages, messages/s accepted durably"
 echo "   median of $RUNS runs (min-max), $N messages a run; $(uname -r), $(nproc) CPUs"
+echo "   suppression store of mta-smtpd: $SUPPRESS addresses"
 printf '%-48s %s\n' "c) disk: 64 files per syncfs" "$(stats ceil64)"
 for s in $SESSIONS; do
 	printf '%-48s %s\n' "a) mta-smtpd, $s sessions" "$(stats "mta$s")"

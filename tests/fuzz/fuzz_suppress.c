@@ -164,8 +164,8 @@ walk_one(const struct suppress_entry *e, void *arg)
 static void
 fuzz_store(const uint8_t *p, size_t n)
 {
-	struct suppress_entry e, add = { "fuzz@added.test", "default", 1,
-	    "r" };
+	struct suppress_entry e[SUPPRESS_LOOKUPMAX], add = {
+	    "fuzz@added.test", "default", 1, "r" };
 	struct suppress *s;
 	size_t split = 0, walked = 0;
 	char err[512];
@@ -186,18 +186,18 @@ fuzz_store(const uint8_t *p, size_t n)
 		CHECK(errno == EINVAL);
 		return;
 	}
-	CHECK(suppress_lookup(s, "a@b.test", &e) >= 0);
-	CHECK(suppress_lookup(s, "<x@y>", &e) >= 0);
-	CHECK(suppress_lookup(s, "@", &e) >= 0);
+	CHECK(suppress_lookup(s, "a@b.test", e, SUPPRESS_LOOKUPMAX) >= 0);
+	CHECK(suppress_lookup(s, "<x@y>", e, SUPPRESS_LOOKUPMAX) >= 0);
+	CHECK(suppress_lookup(s, "@", e, SUPPRESS_LOOKUPMAX) >= 0);
 	CHECK(suppress_walk(s, walk_one, &walked) == 0);
 	(void)suppress_count(s);
 	if (suppress_add(s, &add, 1, err, sizeof(err)) != 0) {
 		fprintf(stderr, "suppress_add: %s\n", err);
 		abort();
 	}
-	CHECK(suppress_lookup(s, "FUZZ@added.test", &e) == 1);
+	CHECK(suppress_lookup(s, "FUZZ@added.test", e, 1) == 1);
 	CHECK(suppress_compact(s, err, sizeof(err)) == 0);
-	CHECK(suppress_lookup(s, "fuzz@added.test", &e) == 1);
+	CHECK(suppress_lookup(s, "fuzz@added.test", e, 1) == 1);
 	suppress_close(s);
 }
 

@@ -2,7 +2,8 @@
 # 75-suppress: the suppression list.  mta-ctl suppress add/remove and show
 # suppressed (exit 1 for an address in no list); mta-inject refusing a
 # suppressed recipient (exit 65, the list named, nothing left in the
-# spool) for the store's default list, an @domain entry, and the
+# spool) for the store's default list, an @domain entry (also with the
+# address itself in a list the source does not name), and the
 # <address-list> (address, domain, /regex/, address-file) a source names
 # in suppression-lists; a running mta-inject -b seeing an add and a
 # remove made by another process without a restart; CSV import and
@@ -113,6 +114,19 @@ accepted "subdomain not listed"
 run "$CTL" -C "$C" suppress add -l other other@example.com
 inj other@example.com
 accepted "unnamed list"
+
+# The address in a list the source does not name, its domain in one it
+# does: the domain's entry counts, and show suppressed gives both.
+run "$CTL" -C "$C" suppress add -l other a@split.test
+run "$CTL" -C "$C" suppress add @split.test
+inj a@split.test
+refused "address elsewhere, domain listed" a@split.test default
+run "$CTL" -C "$C" show suppressed a@split.test
+eq "show both: lines" "$(echo "$out" | sed 's/ added=[^ ]*//')" \
+'a@split.test: list=other source=store entry=a@split.test reason=""
+a@split.test: list=default source=store entry=@split.test reason=""'
+run "$CTL" -C "$C" suppress remove a@split.test @split.test
+eq "split: removed" "$out" "2 removed, 0 not suppressed"
 
 # --- remove ---------------------------------------------------------------
 

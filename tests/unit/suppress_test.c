@@ -2,9 +2,10 @@
  * suppress_test - the suppression list: keys, add/lookup/remove, a
  * second reader seeing changes without reopening, compaction, a torn
  * log batch (one as long as the next batch too), a log left over by a
- * crash between the renames, damaged lines, bulk adds, the
- * <address-list> blocks of a source, soft bounces and the CSV import
- * reader.
+ * crash between the renames, damaged lines, bulk adds, an address and
+ * its domain in different lists, domains among many addresses in a
+ * snapshot, the <address-list> blocks of a source, soft bounces and the
+ * CSV import reader.
  */
 #include <sys/stat.h>
 
@@ -23,6 +24,8 @@
 static char top[64];		/* the mkdtemp directory of a test */
 static char sdir[128];		/* top/suppress */
 static char err[512];
+
+#define BULK_KEYS	500	/* addresses around the keys of a test */
 
 static void
 setup(void)
@@ -96,7 +99,7 @@ has(struct suppress *s, const char *addr)
 	static char list[SUPPRESS_LISTMAX + 1];
 	struct suppress_entry e;
 
-	switch (suppress_lookup(s, addr, &e)) {
+	switch (suppress_lookup(s, addr, &e, 1)) {
 	case 1:
 		(void)strlcpy(list, e.list, sizeof(list));
 		return list;
@@ -171,7 +174,7 @@ TEST(add_lookup_remove)
 	CHECK_STR(has(s, "b@x.test"), "");
 	CHECK_STR(has(s, "anyone@dom.test"), "bounces");
 	CHECK_STR(has(s, "anyone@sub.dom.test"), "");
-	CHECK_INT(suppress_lookup(s, "a@x.test", &e), 1);
+	CHECK_INT(suppress_lookup(s, "a@x.test", &e, 1), 1);
 	CHECK_STR(e.addr, "a@x.test");
 	CHECK_STR(e.reason, "test");
 	CHECK_INT(e.added, 1700000000);
@@ -551,6 +554,146 @@ TEST(address_lists)
 	teardown();
 }
 
+/*
+ * An address in one list and its domain in another: a lookup gives
+ * both, the address first, from the log and then from the snapshot
+ * (two entries, neither overwriting the other), and a set that names
+ * either list refuses the address.
+ */
+TEST(address_and_domain)
+{
+	static const struct {
+		const char *names, *addr, *want;	/* "": not refused */
+	} t[] = {
+		{ NULL, "a@d.test", "default" },
+		{ "other", "a@d.test", "other" },
+		{ "other,default", "A@D.test", "other" },
+		{ "default other", "a@d.test", "default" },
+		{ "third", "a@d.test", "" },
+		{ NULL, "b@d.test", "default" },
+		{ "other", "b@d.test", "" },
+		{ "other", "a@e.test", "" },
+	};
+	struct suppress_entry e[SUPPRESS_LOOKUPMAX], two[2] = {
+		ent("a@d.test", "other", "its own"),
+		ent("@d.test", "default", "the domain's") };
+	struct suppress_match m;
+	struct suppress_set *set;
+	struct suppress *s;
+	int rc;
+
+	setup();
+	CHECK((s = suppress_open(top, SUPPRESS_WRITE, err,
+	    sizeof(err))) != NULL);
+	CHECK_INT(suppress_add(s, two, 2, err, sizeof(err)), 0);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1)
+			CHECK_INT(suppress_compact(s, err, sizeof(err)), 0);
+		CHECK_INT(suppress_lookup(s, "<A@d.TEST>", e,
+		    SUPPRESS_LOOKUPMAX), 2);
+		CHECK_STR(e[0].addr, "a@d.test");
+		CHECK_STR(e[0].list, "other");
+		CHECK_STR(e[0].reason, "its own");
+		CHECK_STR(e[1].addr, "@d.test");
+		CHECK_STR(e[1].list, "default");
+		CHECK_STR(e[1].reason, "the domain's");
+		CHECK_INT(suppress_lookup(s, "a@d.test", e, 1), 1);
+		CHECK_STR(e[0].list, "other");
+		CHECK_INT(suppress_lookup(s, "b@d.test", e,
+		    SUPPRESS_LOOKUPMAX), 1);
+		CHECK_STR(e[0].addr, "@d.test");
+		CHECK_INT(suppress_lookup(s, "@d.test", e,
+		    SUPPRESS_LOOKUPMAX), 1);
+		CHECK_INT(suppress_lookup(s, "a@e.test", e,
+		    SUPPRESS_LOOKUPMAX), 0);
+		CHECK_INT(suppress_lookup(s, "a@d.test", e, 0), 0);
+		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			if ((set = suppress_set_new(NULL, s, t[i].names, err,
+			    sizeof(err))) == NULL) {
+				test_fail(__FILE__, __LINE__, "set: %s", err);
+				continue;
+			}
+			rc = suppress_check(set, t[i].addr, &m);
+			if (rc != (t[i].want[0] != '\0') || (rc == 1 &&
+			    strcmp(m.list, t[i].want) != 0))
+				test_fail(__FILE__, __LINE__, "pass %d: %s in "
+				    "%s: got %d %s, want \"%s\"", pass,
+				    t[i].addr, t[i].names ? t[i].names :
+				    "(default)", rc, rc == 1 ? m.list : "",
+				    t[i].want);
+			suppress_set_free(set);
+		}
+	}
+	suppress_close(s);
+	teardown();
+}
+
+/*
+ * Domains are searched for among the snapshot's domains only: those
+ * sort together ("@" after digits, before letters), and are found
+ * whether the snapshot holds none, only them, or them among addresses
+ * whose first character sorts before or after "@".
+ */
+TEST(snapshot_domains)
+{
+	static const char *const keys[][8] = {
+		{ "a@x.test", "b@y.test", NULL },
+		{ "@x.test", NULL },
+		{ "@a.test", "@b.test", "@c.test", NULL },
+		{ "!a@x.test", "0@x.test", "@m.test", "@n.test", "_a@y.test",
+		    "z@z.test", "~a@z.test", NULL },
+		{ "0@x.test", "1@x.test", "@z.test", NULL },
+		{ "@a.test", "a@q.test", NULL },
+	};
+	static const char *const miss[] = { "u@w.test", "@q.test", "u@q.test",
+	    "@", "@0.test", "u@~.test", "!@k.test" };
+	static char bulk[BULK_KEYS][24];
+	struct suppress_entry e[SUPPRESS_LOOKUPMAX], *v;
+	struct suppress *s;
+	char addr[64];
+	size_t n;
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		setup();
+		CHECK((s = suppress_open(top, SUPPRESS_WRITE, err,
+		    sizeof(err))) != NULL);
+		/* many addresses around them, so the search has depth */
+		n = 0;
+		if ((v = calloc(BULK_KEYS + 8, sizeof(*v))) == NULL)
+			abort();
+		for (size_t i = 0; i < BULK_KEYS; i++) {
+			(void)snprintf(bulk[i], sizeof(bulk[i]),
+			    "k%zu@bulk.test", i);
+			v[n++] = ent(bulk[i], "default", "");
+		}
+		for (size_t i = 0; keys[k][i] != NULL; i++)
+			v[n++] = ent(keys[k][i], "l", "");
+		CHECK_INT(suppress_add(s, v, n, err, sizeof(err)), 0);
+		CHECK_INT(suppress_compact(s, err, sizeof(err)), 0);
+		for (size_t i = 0; keys[k][i] != NULL; i++) {
+			const char *key = keys[k][i];
+
+			if (key[0] == '@') {
+				(void)snprintf(addr, sizeof(addr), "u%s", key);
+				key = addr;
+			}
+			if (suppress_lookup(s, key, e, SUPPRESS_LOOKUPMAX) !=
+			    1 || strcmp(e[0].addr, keys[k][i]) != 0)
+				test_fail(__FILE__, __LINE__, "set %zu: %s not "
+				    "found", k, keys[k][i]);
+		}
+		for (size_t i = 0; i < sizeof(miss) / sizeof(miss[0]); i++)
+			if (suppress_lookup(s, miss[i], e,
+			    SUPPRESS_LOOKUPMAX) != 0)
+				test_fail(__FILE__, __LINE__, "set %zu: %s "
+				    "found as %s", k, miss[i], e[0].addr);
+		CHECK_STR(has(s, "k17@bulk.test"), "default");
+		free(v);
+		suppress_close(s);
+		teardown();
+	}
+}
+
 TEST(soft_bounce)
 {
 	struct suppress *s;
@@ -566,7 +709,7 @@ TEST(soft_bounce)
 	    INT64_MAX, err, sizeof(err)), 0);
 	CHECK_INT(suppress_soft_bounce(s, "a@x.test", 1000, 1000 + 3600,
 	    3600, err, sizeof(err)), 1);
-	CHECK_INT(suppress_lookup(s, "a@x.test", &e), 1);
+	CHECK_INT(suppress_lookup(s, "a@x.test", &e, 1), 1);
 	CHECK_STR(e.list, SUPPRESS_DEFAULT_LIST);
 	CHECK_STR(e.reason, "soft bounces since 1970-01-01T00:16:40Z "
 	    "(permanent-bounce-after)");
@@ -703,6 +846,8 @@ static const struct test_case tests[] = {
 	T(snapshot_without_log),
 	T(damaged),
 	T(bulk_and_walk),
+	T(address_and_domain),
+	T(snapshot_domains),
 	T(address_lists),
 	T(soft_bounce),
 	T(soft_bounce_entry),
