@@ -26,7 +26,6 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "dkimconf.h"
 #include "ev.h"
 #include "log.h"
 #include "priv.h"
@@ -36,9 +35,6 @@
 
 #define USAGE	"usage: mta-smtpd [-hsv] [-C file] [-q spooldir] [-r fd] " \
 	"[-u user]\n"
-
-/* The certificate read as root before the drop to -u, or NULL. */
-static char *root_cert;
 
 static _Noreturn void
 usage(int code)
@@ -56,59 +52,16 @@ on_signal(int sig, void *arg)
 	ev_break(srv->ev);
 }
 
-/* The TLS context of global's certificate into *ctx (NULL: none). */
-static int
-load_tls(const struct conf_settings *global, SSL_CTX **ctx, char *err,
-    size_t errlen)
-{
-	const char *spec = conf_str(global, CONF_SMTP_SERVER_TLS_CERTIFICATE);
-
-	*ctx = NULL;
-	if (spec == NULL)
-		return 0;
-	return (*ctx = tls_server_ctx(global, spec, err, errlen)) == NULL ?
-	    -1 : 0;
-}
-
-/* host-name, else the system's name, into out */
-static int
-load_name(const struct conf_settings *global, char *out, size_t len)
-{
-	const char *host = conf_str(global, CONF_HOST_NAME);
-
-	if (host != NULL) {
-		if (strlcpy(out, host, len) >= len) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
-		return 0;
-	}
-	return gethostname(out, len);
-}
-
-/*
- * Is global's certificate the one root read before the drop?  A reload
- * that cannot read it then keeps the running one.
- */
-static bool
-same_cert(const struct smtpd *srv, const struct conf_settings *global)
-{
-	const char *spec = conf_str(global, CONF_SMTP_SERVER_TLS_CERTIFICATE);
-
-	return root_cert != NULL && srv->tls != NULL && spec != NULL &&
-	    strcmp(spec, root_cert) == 0;
-}
-
 /* -u: become user for good, once the listeners are bound and the
  * certificate read */
 static void
-drop(const struct smtpd *srv, const char *user)
+drop(struct smtpd *srv, const char *user)
 {
 	const char *spec;
 	char err[512];
 
 	spec = conf_str(&srv->global, CONF_SMTP_SERVER_TLS_CERTIFICATE);
-	if (geteuid() == 0 && spec != NULL && (root_cert = strdup(spec)) ==
+	if (geteuid() == 0 && spec != NULL && (srv->root_cert = strdup(spec)) ==
 	    NULL)
 		die_sys(EX_TEMPFAIL, "out of memory");
 	if (priv_drop(user, err, sizeof(err)) == -1)
@@ -118,131 +71,11 @@ drop(const struct smtpd *srv, const char *user)
 	    (unsigned long)getuid(), (unsigned long)getgid());
 }
 
-/* conf_load and its diagnostics; NULL if it has errors */
-static struct conf *
-load(const char *path)
-{
-	struct conf *c;
-
-	if ((c = conf_load(path)) == NULL) {
-		log_warn_sys("%s", path);
-		return NULL;
-	}
-	if (conf_errors(c) > 0) {
-		conf_print_diags(c, stderr);
-		log_warn("%s: %zu error%s", path, conf_errors(c),
-		    conf_errors(c) == 1 ? "" : "s");
-		conf_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-/* c and its sources' suppression lists; *nbad did not load (logged) */
-static struct confgen *
-new_gen(const struct smtpd *srv, struct conf *c, size_t *nbad)
-{
-	struct confgen *g;
-
-	if ((g = calloc(1, sizeof(*g))) == NULL ||
-	    (g->supp = supplists_new(c, srv->supp, nbad)) == NULL)
-		die_sys(EX_TEMPFAIL, "out of memory");
-	g->conf = c;
-	return g;
-}
-
-static void
-free_gen(struct confgen *g)
-{
-	supplists_free(g->supp);
-	conf_free(g->conf);
-	free(g);
-}
-
-/* conf_release - a session is done with g; the last one frees it */
-void
-conf_release(struct smtpd *srv, struct confgen *g)
-{
-	if (--g->refs > 0 || g == srv->gen)
-		return;
-	free_gen(g);
-}
-
-/* SIGHUP: the new config, all of it, or none of it. */
-static void
-reload(struct smtpd *srv)
-{
-	struct conf_settings global;
-	struct confgen *old = srv->gen, *gen;
-	struct conf *c;
-	SSL_CTX *tls = NULL;
-	char err[512], host[256];
-	const char *spool;
-	size_t nbad;
-
-	if ((c = load(srv->conf_path)) == NULL) {
-		log_warn("reload: %s refused, the running config kept",
-		    srv->conf_path);
-		return;
-	}
-	conf_resolve_global(c, &global);
-	err[0] = '\0';
-	if (load_name(&global, host, sizeof(host)) == -1)
-		(void)snprintf(err, sizeof(err), "host-name: %s",
-		    strerror(errno));
-	else if (load_tls(&global, &tls, err, sizeof(err)) == -1) {
-		if (err[0] == '\0')
-			(void)strlcpy(err, "TLS certificate", sizeof(err));
-		if (same_cert(srv, &global)) {
-			/* root-only key files: the ones read as root stay */
-			log_warn("reload: %s: keeping the certificate loaded "
-			    "as root (a new one takes a restart)", err);
-			err[0] = '\0';
-			tls = srv->tls;
-			srv->tls = NULL;
-		}
-	}
-	if (err[0] != '\0') {
-		log_warn("reload: %s", err);
-		conf_free(c);
-		log_warn("reload: %s refused, the running config kept",
-		    srv->conf_path);
-		return;
-	}
-	/* lists that load are not traded for ones that defer mail */
-	gen = new_gen(srv, c, &nbad);
-	if (nbad > 0) {
-		free_gen(gen);
-		SSL_CTX_free(tls);
-		log_warn("reload: %s refused, the running config kept",
-		    srv->conf_path);
-		return;
-	}
-	spool = conf_str(&global, CONF_SPOOL);
-	if (!srv->spool_fixed && spool != NULL &&
-	    strcmp(spool, srv->spool_dir) != 0)
-		log_warn("reload: spool %s: takes a restart; still %s", spool,
-		    srv->spool_dir);
-	SSL_CTX_free(srv->tls);
-	srv->tls = tls;
-	(void)strlcpy(srv->hostname, host, sizeof(srv->hostname));
-	srv->gen = gen;
-	srv->conf = c;
-	srv->global = global;
-	srv->maxsessions = (size_t)policy_max_sessions(c, &global);
-	if (old->refs == 0)
-		free_gen(old);
-	if (!srv->oneshot)
-		listen_reload(srv);
-	dkimconf_reload();
-	log_info("reload: %s loaded", srv->conf_path);
-}
-
 static void
 on_hup(int sig, void *arg)
 {
 	(void)sig;
-	reload(arg);
+	config_reload(arg);
 }
 
 /* -s: the client's address from tcpserver's TCPREMOTEIP, if any. */
@@ -317,7 +150,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(EX_USAGE);
 	(void)signal(SIGPIPE, SIG_IGN);
-	if ((c = load(conf_path)) == NULL)
+	if ((c = config_load(conf_path)) == NULL)
 		die(EX_CONFIG, "%s: not loaded", conf_path);
 	srv.conf = c;
 	srv.conf_path = conf_path;
@@ -331,9 +164,9 @@ main(int argc, char **argv)
 	    !conf_bool(&srv.global, CONF_RUN_AS_ROOT))
 		die(EX_USAGE, "running as root: give -u user (or say "
 		    "run-as-root yes)");
-	if (load_name(&srv.global, srv.hostname, sizeof(srv.hostname)) == -1)
+	if (config_name(&srv.global, srv.hostname, sizeof(srv.hostname)) == -1)
 		die_sys(EX_CONFIG, "host-name");
-	if (load_tls(&srv.global, &srv.tls, err, sizeof(err)) == -1)
+	if (config_tls(&srv.global, &srv.tls, err, sizeof(err)) == -1)
 		die(EX_CONFIG, "%s", err);
 	srv.maxsessions = (size_t)policy_max_sessions(c, &srv.global);
 	if ((srv.ev = ev_new()) == NULL)
@@ -353,7 +186,7 @@ main(int argc, char **argv)
 	if ((srv.supp = suppress_open(spool_dir, 0, err, sizeof(err))) ==
 	    NULL)
 		die(EX_TEMPFAIL, "%s", err);
-	srv.gen = new_gen(&srv, c, &nbad);
+	srv.gen = config_gen(&srv, c, &nbad);
 	if (nbad > 0)
 		log_warn("suppression lists: %zu did not load; the recipients "
 		    "of the sources naming them are deferred", nbad);

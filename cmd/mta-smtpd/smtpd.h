@@ -62,6 +62,7 @@ struct smtpd {
 	const char	*conf_path;
 	char		*spool_dir;	/* as opened: a reload keeps it */
 	bool		 spool_fixed;	/* -q */
+	char		*root_cert;	/* read as root before -u, or NULL */
 	struct spool	*spool;
 	struct suppress	*supp;		/* the spool's suppression store */
 	struct conf_settings global;
@@ -189,8 +190,13 @@ int	listen_open(struct smtpd *);
 void	listen_reload(struct smtpd *);
 void	listen_stop(struct smtpd *);
 
-/* main.c */
+/* config.c */
+struct conf *config_load(const char *);
+struct confgen *config_gen(const struct smtpd *, struct conf *, size_t *);
 void	conf_release(struct smtpd *, struct confgen *);
+void	config_reload(struct smtpd *);
+int	config_name(const struct conf_settings *, char *, size_t);
+int	config_tls(const struct conf_settings *, SSL_CTX **, char *, size_t);
 
 /* session.c */
 void	session_new(struct smtpd *, int, int, const struct sockaddr *,
