@@ -67,7 +67,7 @@ struct afile {
 	struct cursor after;		/* the cursor once out is written */
 	time_t	 out_since;		/* when out was queued */
 	int64_t	 write_timeout, retry_interval;	/* seconds */
-	unsigned long kills;		/* commands killed by write-timeout */
+	unsigned long kills;		/* commands killed, for the log */
 	struct checkpoint ck[ACCTD_NCHECK];
 	size_t	 nck;
 	time_t	 restart_at;
@@ -99,7 +99,7 @@ int	afile_open(struct acctd *, struct afile *);
 int	afile_step(struct acctd *, struct afile *, bool *);
 int	afile_poll(const struct afile *, time_t, time_t *);
 void	afile_rotate_check(struct afile *, time_t);
-void	afile_child_exited(struct afile *, pid_t);
+void	afile_child_exited(struct afile *, pid_t, int);
 int	afile_save_pos(struct afile *);
 
 /* setup.c */

@@ -368,12 +368,18 @@ command_gone(struct afile *f)
 
 /* afile_child_exited - the reaper found pid gone */
 void
-afile_child_exited(struct afile *f, pid_t pid)
+afile_child_exited(struct afile *f, pid_t pid, int status)
 {
 	if (!f->pipe || f->pid != pid)
 		return;
-	log_warn("command=\"%s\" pid=%ld exited: restarting in %llds",
-	    f->path, (long)pid, (long long)f->retry_interval);
+	if (WIFSIGNALED(status))
+		log_warn("command=\"%s\" pid=%ld killed by signal %d: "
+		    "restarting in %llds", f->path, (long)pid,
+		    WTERMSIG(status), (long long)f->retry_interval);
+	else
+		log_warn("command=\"%s\" pid=%ld exited status=%d: "
+		    "restarting in %llds", f->path, (long)pid,
+		    WEXITSTATUS(status), (long long)f->retry_interval);
 	command_gone(f);
 }
 
@@ -381,20 +387,44 @@ afile_child_exited(struct afile *f, pid_t pid)
 static void
 command_kill(struct afile *f, const char *why)
 {
-	log_warn("command=\"%s\" pid=%ld %s: killed, restarting in %llds",
-	    f->path, (long)f->pid, why, (long long)f->retry_interval);
+	f->kills++;
+	log_warn("command=\"%s\" pid=%ld %s: killed, restarting in %llds "
+	    "kills=%lu", f->path, (long)f->pid, why,
+	    (long long)f->retry_interval, f->kills);
 	if (f->pid > 0)
 		(void)kill(-f->pid, SIGKILL);
 	command_gone(f);
 }
 
+/*
+ * a checkpoint before a batch of f; when the list is full, those the
+ * command has read past go, else two are merged into the older one (a
+ * resend from it repeats more rows, and loses none)
+ */
 static void
 push_checkpoint(struct afile *f, const struct cursor *c)
 {
+	uint64_t consumed = 0;
+	int unread;
+	size_t k = 0;
+
 	if (f->nck == ACCTD_NCHECK) {
-		memmove(&f->ck[0], &f->ck[1], (ACCTD_NCHECK - 1) *
-		    sizeof(f->ck[0]));
-		f->nck--;
+		if (ioctl(f->fd, FIONREAD, &unread) == 0 && unread >= 0 &&
+		    (uint64_t)unread <= f->piped)
+			consumed = f->piped - (uint64_t)unread;
+		while (k + 1 < f->nck && f->ck[k + 1].bytes <= consumed)
+			k++;
+		if (k > 0) {
+			/* batches read to their end: forgotten */
+			memmove(&f->ck[0], &f->ck[k], (f->nck - k) *
+			    sizeof(f->ck[0]));
+			f->nck -= k;
+		} else {
+			/* ck[0] stands for the batch of ck[1] too */
+			memmove(&f->ck[1], &f->ck[2], (f->nck - 2) *
+			    sizeof(f->ck[0]));
+			f->nck--;
+		}
 	}
 	f->ck[f->nck].cur = *c;
 	f->ck[f->nck].bytes = f->piped + f->out.len;
@@ -451,7 +481,6 @@ pipe_flush(struct afile *f)
 		return 1;
 	if (f->write_timeout > 0 &&
 	    time(NULL) - f->out_since >= f->write_timeout) {
-		f->kills++;
 		command_kill(f, "write-timeout");
 		return -1;
 	}

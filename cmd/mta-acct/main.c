@@ -59,11 +59,12 @@ static void
 reap(struct acctd *ad)
 {
 	pid_t pid;
+	int status;
 
 	child_exited = 0;
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		for (size_t i = 0; i < ad->nfiles; i++)
-			afile_child_exited(&ad->files[i], pid);
+			afile_child_exited(&ad->files[i], pid, status);
 }
 
 /* one round: every file as far as the journal goes; 1 if more waits */
