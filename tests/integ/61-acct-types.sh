@@ -1,7 +1,7 @@
 #!/bin/sh
 # 61-acct-types: the record types besides d, b and t, and pipes that
 # misbehave.
-#  - mta-inject copies the header fields record-fields names into the
+#  - mta-inject and mta-smtpd copy the header fields record-fields names into the
 #    envelope (unfolded, 8-bit, commas and quotes, cut at 256 bytes);
 #    mta-queue journals a "received" record per recipient, and a
 #    "qdeferred" one per failed connection (refused; 421 greeting);
@@ -25,6 +25,10 @@ export TZ=UTC
 # --- r, d, tq, rb, rs rows and header_X columns, from the real programs
 qinit <<EOF
 host-name mta.example.test
+smtp-listener 127.0.0.1:26404
+<source 127.0.0.1>
+	always-allow-relaying yes
+</source>
 <domain ok.test>
 	smtp-hosts [127.0.0.1]:26401
 </domain>
@@ -38,7 +42,7 @@ host-name mta.example.test
 </domain>
 <acct-file $T/all.csv>
 	records r,d,tq,rb,rs
-	record-fields r rcpt,orig,srcType,dlvSize,jobId,header_X-Campaign,header_X-Tag,header_X-Big,header_X-None
+	record-fields r rcpt,orig,srcType,srcMta,dlvSize,jobId,header_X-Campaign,header_X-Tag,header_X-Big,header_X-None
 	record-fields d rcpt,dsnStatus,jobId,header_X-Campaign
 	record-fields tq queue,dsnStatus,dsnDiag
 	record-fields rb rcpt,dsnAction,dsnStatus,bounceCat
@@ -55,13 +59,26 @@ printf 'Subject: one\r\nX-Campaign: spring, "sale"\r\n\tfolded\r\nX-Tag: caf\303
 printf 'Subject: two\r\n\r\nbody\r\n' |
     "$INJECT" -C "$QC" -f s@src.test c@down.test d@busy.test >/dev/null ||
     fail "inject two"
-wait_j delivered 2 10 || fail "no deliveries"
+# the same copy by mta-smtpd
+"$TOP/cmd/mta-smtpd/mta-smtpd" -C "$QC" 2>"$T/smtpd.log" &
+spid=$!
+on_exit="kill $spid 2>/dev/null; $on_exit"
+wait_until "grep -q 'listening on 127.0.0.1:26404' $T/smtpd.log" 10 ||
+    fail "mta-smtpd did not start"
+python3 -c 'import smtplib
+with smtplib.SMTP("127.0.0.1", 26404, timeout=10) as c:
+    c.sendmail("s@src.test", ["e@ok.test"],
+               b"Subject: three\r\nX-Campaign: by smtp\r\n\r\nbody\r\n")' ||
+    fail "smtp submission"
+kill "$spid"
+wait_j delivered 3 10 || fail "no deliveries"
 wait_until '[ "$(jcount qdeferred)" -ge 2 ]' 10 ||
     fail "no qdeferred records"
-eq "received records" "$(jcount received)" 4
+eq "received records" "$(jcount received)" 5
 eq "header keys in the journal" \
     "$(jfield received header-x-campaign | sort -u)" \
-    'spring,%20"sale"%09folded'
+    'by%20smtp
+spring,%20"sale"%09folded'
 run_bounce() {
 	"$BOUNCE" -c "$TOP/etc/bounce-categories" -q "$QS" --inbound \
 	    <"$TOP/tests/integ/bounce/dsn.eml" >/dev/null 2>"$T/bounce.err"
@@ -79,7 +96,7 @@ head = rows[0]
 for r in rows[1:]:
     c = dict(zip(head, r))
     t = c['type']
-    keys = {'r': ['rcpt', 'orig', 'srcType', 'dlvSize', 'jobId',
+    keys = {'r': ['rcpt', 'orig', 'srcType', 'srcMta', 'dlvSize', 'jobId',
                   'header_X-Campaign', 'header_X-Tag', 'header_X-Big',
                   'header_X-None'],
             'd': ['rcpt', 'dsnStatus', 'jobId', 'header_X-Campaign'],
@@ -91,8 +108,8 @@ for r in rows[1:]:
                        'a*%d' % len(c[k]) if set(c[k]) == {'a'} else c[k]))
         for k in keys if c[k] != ''))
 EOF
-wait_until '[ "$(python3 "$T/rows.py" "$T/all.csv" 2>/dev/null | wc -l)" -ge 9 ]' 10 ||
-    fail "mta-acct did not write 9 rows: $(cat "$T/acct.err")"
+wait_until '[ "$(python3 "$T/rows.py" "$T/all.csv" 2>/dev/null | wc -l)" -ge 11 ]' 10 ||
+    fail "mta-acct did not write 11 rows: $(cat "$T/acct.err")"
 python3 "$T/rows.py" "$T/all.csv" | sed 's/dlvSize=[0-9]*/dlvSize=N/' |
     sort -u >"$T/rows"
 cat >"$T/rows.want" <<'EOF'
@@ -101,6 +118,8 @@ d rcpt=b@ok.test | dsnStatus=2.0.0 (success) | jobId=j-42 | header_X-Campaign=sp
 r rcpt=a@ok.test | orig=s@src.test | srcType=pickup | dlvSize=N | jobId=j-42 | header_X-Campaign=spring, "sale"	folded | header_X-Tag=café | header_X-Big=a*256
 r rcpt=b@ok.test | orig=s@src.test | srcType=pickup | dlvSize=N | jobId=j-42 | header_X-Campaign=spring, "sale"	folded | header_X-Tag=café | header_X-Big=a*256
 r rcpt=c@down.test | orig=s@src.test | srcType=pickup | dlvSize=N
+r rcpt=e@ok.test | orig=s@src.test | srcType=smtp | srcMta=127.0.0.1 | dlvSize=N | header_X-Campaign=by smtp
+d rcpt=e@ok.test | dsnStatus=2.0.0 (success) | header_X-Campaign=by smtp
 r rcpt=d@busy.test | orig=s@src.test | srcType=pickup | dlvSize=N
 rb rcpt=bob@example.net | dsnAction=failed | dsnStatus=5.1.1 (bad destination mailbox address) | bounceCat=bad-mailbox
 rs rcpt=carol@example.net | dsnAction=delayed | dsnStatus=4.2.2 (mailbox full) | bounceCat=quota-issues
