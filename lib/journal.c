@@ -371,9 +371,10 @@ append_headers(struct buf *b, size_t start, const struct journal_outcome *o)
  * journal_format - append the record of o to b, LF included; -1 with
  * EINVAL for an unknown type, a missing id or rcpt (a "bounced" or
  * "status" record needs no id, a "complaint" neither id nor rcpt, a
- * "qdeferred" only its queue), a bad header name or a bad logged time, EMSGSIZE when it cannot be made to fit PROTO_MAXLINE by
- * shortening dsn-diag and then ext; header values take the room left,
- * cut or left out; b is as it was after a failure
+ * "qdeferred" only its queue), a bad header name or a bad logged time,
+ * EMSGSIZE when it cannot be made to fit PROTO_MAXLINE by shortening
+ * dsn-diag and then ext; header values take the room left, cut or left
+ * out; b is as it was after a failure
  */
 int
 journal_format(struct buf *b, const struct journal_outcome *o)

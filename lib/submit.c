@@ -82,6 +82,18 @@ setting(const struct submit *s, enum conf_id id)
 	return conf_get(&s->global, id);
 }
 
+/* add a header name to those accounting asks for, once, 8 at most */
+static void
+acct_header_add(struct submit *s, const char *name)
+{
+	for (size_t i = 0; i < s->nacct_hdr; i++)
+		if (strcmp(s->acct_hdr[i], name) == 0)
+			return;
+	if (s->nacct_hdr < ENVELOPE_MAXHDR)
+		(void)strlcpy(s->acct_hdr[s->nacct_hdr++], name,
+		    sizeof(s->acct_hdr[0]));
+}
+
 /* add the header_NAME fields of one record-fields value to s */
 static void
 acct_headers_of(struct submit *s, const char *spec)
@@ -95,21 +107,15 @@ acct_headers_of(struct submit *s, const char *spec)
 		if (n > 7 && n - 7 <= ENVELOPE_HDRNAMEMAX &&
 		    strncasecmp(p, "header_", 7) == 0) {
 			for (k = 0; k < n - 7; k++) {
-				name[k] = (char)tolower((unsigned char)p[7 + k]);
+				name[k] = (char)tolower(
+				    (unsigned char)p[7 + k]);
 				if (!isalnum((unsigned char)name[k]) &&
 				    name[k] != '-')
 					break;
 			}
 			name[k] = '\0';
-			for (size_t i = 0; k == n - 7 && i <= s->nacct_hdr; i++)
-				if (i == s->nacct_hdr) {
-					if (s->nacct_hdr < ENVELOPE_MAXHDR)
-						memcpy(s->acct_hdr[
-						    s->nacct_hdr++], name,
-						    k + 1);
-					break;
-				} else if (strcmp(s->acct_hdr[i], name) == 0)
-					break;
+			if (k == n - 7)		/* else not a name */
+				acct_header_add(s, name);
 		}
 		p += n;
 	}

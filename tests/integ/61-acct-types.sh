@@ -1,8 +1,9 @@
 #!/bin/sh
 # 61-acct-types: the record types besides d, b and t, and pipes that
 # misbehave.
-#  - mta-inject and mta-smtpd copy the header fields record-fields names into the
-#    envelope (unfolded, 8-bit, commas and quotes, cut at 256 bytes);
+#  - mta-inject and mta-smtpd copy the header fields record-fields names
+#    into the envelope (unfolded, 8-bit, commas and quotes, cut at 256
+#    bytes);
 #    mta-queue journals a "received" record per recipient, and a
 #    "qdeferred" one per failed connection (refused; 421 greeting);
 #    mta-bounce --inbound a "bounced" and a "status" record, in a
