@@ -73,7 +73,7 @@ static const struct {
 	[F_TLS_PROTOCOL] = { "dlvTlsProtocol", NULL },
 	[F_TLS_CIPHER] = { "dlvTlsCipher", NULL },
 	[F_RCV_SMTP_USER] = { "rcvSmtpUser", "rcv-smtp-user" },
-	[F_RCV_SOURCE_IP] = { "rcvSourceIp", "rcv-source-ip" },
+	[F_RCV_SOURCE_IP] = { "rcvSourceIp", NULL },
 	[F_RCV_DEST_IP] = { "rcvDestinationIp", "rcv-destination-ip" },
 	[F_DSN_REPORTING_MTA] = { "dsnReportingMta", "dsn-reporting-mta" },
 	[F_FORMAT] = { "format", "format" },
@@ -100,7 +100,8 @@ static const int dflt_tq[] = {
 };
 static const int dflt_r[] = {
 	F_TIME_LOGGED, F_ORIG, F_RCPT, F_ORCPT, F_SRC_TYPE, F_SRC_MTA,
-	F_RCV_SOURCE_IP, F_RCV_DEST_IP, F_VMTA, F_JOB_ID, F_ENV_ID, END
+	F_RCV_SOURCE_IP, F_RCV_DEST_IP, F_DLV_SIZE, F_VMTA, F_JOB_ID,
+	F_ENV_ID, END
 };
 static const int dflt_f[] = {
 	F_TIME_LOGGED, F_FORMAT, F_USER_AGENT, F_ENV_ID, F_ORIG, F_RCPT,
@@ -140,7 +141,7 @@ static const struct {
 	{ "failed", ACCT_B },
 	{ "expired", ACCT_B },
 	{ "deferred", ACCT_T },
-	{ "queue-deferred", ACCT_TQ },
+	{ "qdeferred", ACCT_TQ },
 	{ "received", ACCT_R },
 	{ "complaint", ACCT_F },
 	{ "bounced", ACCT_RB },
@@ -458,6 +459,7 @@ default_action(enum acct_type t)
 	case ACCT_RB:
 		return "failed";
 	case ACCT_T:
+	case ACCT_TQ:
 		return "delayed";
 	default:
 		return NULL;
@@ -560,6 +562,11 @@ put_field(struct buf *b, const struct acct_layout *l, const struct acct_col *c,
 		return cells(b, o->tls);
 	case F_TLS_CIPHER:
 		return cells(b, o->tls_cipher);
+	case F_SRC_TYPE:
+		return cells(b, o->src_type);
+	case F_SRC_MTA:
+	case F_RCV_SOURCE_IP:	/* the client's address is all we keep */
+		return cells(b, o->src_mta);
 	default:
 		return cells(b, rec_key(r, c->key));
 	}
@@ -618,32 +625,7 @@ acct_from_journal(const struct proto_rec *p, struct acct_rec *r, char *err,
 	}
 	r->type = t;
 	r->raw = p;
-	if (t <= ACCT_B || t == ACCT_T)
-		return journal_read_outcome(p, &r->o, err, errlen);
-	/* verbs of other writers: take what the outcome keys hold */
-	r->o.rcpt = proto_get(p, "rcpt");
-	r->o.orig = proto_get(p, "orig");
-	r->o.orcpt = proto_get(p, "orcpt");
-	r->o.envid = proto_get(p, "envid");
-	r->o.vmta = proto_get(p, "vmta");
-	r->o.pool = proto_get(p, "pool");
-	r->o.job = proto_get(p, "job");
-	r->o.queue = proto_get(p, "queue");
-	r->o.src = proto_get(p, "src");
-	r->o.mx = proto_get(p, "mx");
-	r->o.mx_ip = proto_get(p, "mx-ip");
-	r->o.dsn_action = proto_get(p, "dsn-action");
-	r->o.dsn_status = proto_get(p, "dsn-status");
-	r->o.dsn_diag = proto_get(p, "dsn-diag");
-	{
-		const char *v;
-
-		if ((v = proto_get(p, "logged")) != NULL)
-			r->o.logged = strtod(v, NULL);
-		if ((v = proto_get(p, "queued")) != NULL)
-			r->o.queued = (time_t)strtoll(v, NULL, 10);
-	}
-	return 0;
+	return journal_read_outcome(p, &r->o, err, errlen);
 }
 
 /* RFC 3463 status texts, as PowerMTA shortens some of them. */

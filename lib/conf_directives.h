@@ -719,9 +719,9 @@ CONF_DIRECTIVE(CONF_WORLD_READABLE, "world-readable", CONF_T_BOOL, A, "no",
     true, NULL)
 CONF_DIRECTIVE(CONF_ACCT_SYNC, "sync", CONF_T_BOOL, A, "yes", true, NULL)
 CONF_DIRECTIVE(CONF_ACCT_WRITE_TIMEOUT, "write-timeout", CONF_T_INTERVAL, A,
-    "1m", false, NULL)
+    "1m", true, NULL)
 CONF_DIRECTIVE(CONF_RETRY_INTERVAL, "retry-interval", CONF_T_INTERVAL, A,
-    "5m", false, NULL)
+    "5m", true, NULL)
 CONF_DIRECTIVE(CONF_QUEUE_FILTER, "queue-filter", CONF_T_WORDS, A, NULL,
     false, NULL)
 CONF_DIRECTIVE(CONF_ISO_TIMES, "iso-times", CONF_T_BOOL, A, "yes", true,

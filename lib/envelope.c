@@ -134,6 +134,10 @@ envelope_free(struct envelope *e)
 	buf_free(&e->ret);
 	buf_free(&e->source);
 	buf_free(&e->auth);
+	for (size_t i = 0; i < e->nhdr; i++) {
+		buf_free(&e->hdr[i].name);
+		buf_free(&e->hdr[i].value);
+	}
 	for (size_t i = 0; i < e->nrcpt; i++)
 		rcpt_free(&e->rcpt[i]);
 	free(e->rcpt);
@@ -186,6 +190,56 @@ envelope_add_rcpt(struct envelope *e, const char *addr, const char *orcpt,
 		e->nrcpt--;
 		return -1;
 	}
+	return 0;
+}
+
+/* hdr_name_ok - whether the n bytes at s are a header name: [a-z0-9-] */
+static int
+hdr_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > ENVELOPE_HDRNAMEMAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * envelope_add_header - keep header name (lower-case [a-z0-9-]) with the
+ * n bytes of value, cut to ENVELOPE_HDRVALMAX bytes, not inside a UTF-8
+ * sequence; -1 with EINVAL for a bad name or a NUL in the value, E2BIG
+ * when e holds ENVELOPE_MAXHDR already
+ */
+int
+envelope_add_header(struct envelope *e, const char *name, const char *value,
+    size_t n)
+{
+	struct envelope_hdr *h;
+
+	if (!hdr_name_ok(name, strlen(name)) || memchr(value, '\0', n) !=
+	    NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (e->nhdr == ENVELOPE_MAXHDR) {
+		errno = E2BIG;
+		return -1;
+	}
+	if (n > ENVELOPE_HDRVALMAX) {
+		n = ENVELOPE_HDRVALMAX;
+		while (n > 0 && ((unsigned char)value[n] & 0xc0) == 0x80)
+			n--;
+	}
+	h = &e->hdr[e->nhdr];
+	if (buf_appends(&h->name, name) == -1 ||
+	    buf_append(&h->value, value, n) == -1) {
+		buf_free(&h->name);
+		buf_free(&h->value);
+		return -1;
+	}
+	e->nhdr++;
 	return 0;
 }
 
@@ -271,6 +325,20 @@ envelope_format(struct envelope *e, struct buf *out)
 	    put(out, "source", &e->source, 1) == -1 ||
 	    put(out, "auth", &e->auth, 1) == -1)
 		return -1;
+	for (size_t i = 0; i < e->nhdr; i++) {
+		const struct envelope_hdr *h = &e->hdr[i];
+
+		if (!hdr_name_ok(h->name.p, h->name.len)) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (buf_appends(out, "header ") == -1 ||
+		    buf_append(out, h->name.p, h->name.len) == -1 ||
+		    buf_appendc(out, '=') == -1 ||
+		    proto_encode(out, h->value.p, h->value.len) == -1 ||
+		    buf_appendc(out, '\n') == -1)
+			return -1;
+	}
 	/* only these records can grow long: check them one by one */
 	if (out->len > ENVELOPE_MAXLINE) {
 		for (const char *p = out->p, *nl; p < out->p + out->len;
@@ -404,6 +472,35 @@ rcpt_line(const char *l, size_t n, size_t off, struct envelope *e,
 	return 0;
 }
 
+/*
+ * header_line - parse "NAME=VALUE" after "header "; those past
+ * ENVELOPE_MAXHDR are ignored, as a later version may keep more
+ */
+static int
+header_line(const char *v, size_t n, struct envelope *e, size_t lineno,
+    char *err, size_t errlen)
+{
+	struct envelope_hdr *h;
+	const char *eq;
+
+	if ((eq = memchr(v, '=', n)) == NULL ||
+	    !hdr_name_ok(v, (size_t)(eq - v)) ||
+	    memchr(eq, ' ', n - (size_t)(eq - v)) != NULL)
+		return perr(err, errlen, lineno, "bad header record");
+	if (e->nhdr == ENVELOPE_MAXHDR)
+		return 0;
+	h = &e->hdr[e->nhdr];
+	if (buf_set(&h->name, v, (size_t)(eq - v)) == -1)
+		return -1;
+	if (pdec(&h->value, eq + 1, n - (size_t)(eq + 1 - v)) == -1) {
+		buf_free(&h->name);
+		buf_free(&h->value);
+		return perr(err, errlen, lineno, "bad header value");
+	}
+	e->nhdr++;
+	return 0;
+}
+
 /* record - parse one record other than the header and rcpt */
 static int
 record(const char *l, size_t n, size_t off, struct envelope *e,
@@ -437,6 +534,8 @@ record(const char *l, size_t n, size_t off, struct envelope *e,
 	vlen = (size_t)(l + n - v);
 	if (klen == 4 && memcmp(l, "rcpt", 4) == 0)
 		return rcpt_line(v, vlen, off + 5, e, lineno, err, errlen);
+	if (klen == 6 && memcmp(l, "header", 6) == 0)
+		return header_line(v, vlen, e, lineno, err, errlen);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strlen(keys[i].key) != klen ||
 		    memcmp(keys[i].key, l, klen) != 0)

@@ -21,6 +21,9 @@
 #define ENVELOPE_MAXSIZE	999999999999ULL
 #define ENVELOPE_STATELEN	28	/* "S AAAA NNNNNNNNNN FFFFFFFFFF" */
 #define ENVELOPE_SIZELEN	12	/* digits of the size record */
+#define ENVELOPE_MAXHDR		8	/* header records kept */
+#define ENVELOPE_HDRNAMEMAX	64	/* bytes of a header name */
+#define ENVELOPE_HDRVALMAX	256	/* bytes of a header value kept */
 
 /* recipient states: the value is the character in the file */
 enum envelope_state {
@@ -41,6 +44,12 @@ struct envelope_rcpt {
 	size_t		 off;		/* file offset of the state field */
 };
 
+/* A header field copied for accounting: name lower-case [a-z0-9-]. */
+struct envelope_hdr {
+	struct buf	 name;
+	struct buf	 value;
+};
+
 struct envelope {
 	unsigned	 version;	/* major format version read */
 	struct buf	 id;		/* queue id */
@@ -53,6 +62,8 @@ struct envelope {
 	unsigned long long size;	/* message bytes after the envelope */
 	struct buf	 source;	/* "local", "smtp 192.0.2.9" */
 	struct buf	 auth;
+	struct envelope_hdr hdr[ENVELOPE_MAXHDR];
+	size_t		 nhdr;
 	struct envelope_rcpt *rcpt;
 	size_t		 nrcpt;
 	size_t		 rcptcap;
@@ -63,6 +74,8 @@ void	envelope_init(struct envelope *);
 void	envelope_free(struct envelope *);
 int	envelope_add_rcpt(struct envelope *, const char *, const char *,
 	    const char *);
+int	envelope_add_header(struct envelope *, const char *, const char *,
+	    size_t);
 int	envelope_format(struct envelope *, struct buf *);
 int	envelope_parse(const char *, size_t, struct envelope *, size_t *,
 	    char *, size_t);

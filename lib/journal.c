@@ -63,10 +63,14 @@ struct journal {
 enum { F_LOGGED, F_TIME, F_UINT, F_ULL, F_INT, F_STR };
 
 /*
- * The kinds of verbs: outcomes of mta-queue's deliveries, and what
- * mta-bounce read in inbound reports; a key may be required for some.
+ * The kinds of verbs: outcomes of mta-queue's deliveries and receipts,
+ * what mta-bounce read in inbound reports, and a queue's failures to
+ * connect; a key may be required for some.
  */
-enum { V_OUTCOME = 1, V_BOUNCED = 2, V_COMPLAINT = 4, V_ALL = 7 };
+enum {
+	V_OUTCOME = 1, V_BOUNCED = 2, V_COMPLAINT = 4, V_QUEUE = 8,
+	V_ALL = 15
+};
 
 /*
  * The keys of a record in the order written.  required: the verbs for
@@ -96,7 +100,7 @@ static const struct field {
 	F("vmta", F_STR, vmta, false, false),
 	F("pool", F_STR, pool, false, false),
 	F("job", F_STR, job, false, false),
-	F("queue", F_STR, queue, false, false),
+	F("queue", F_STR, queue, V_QUEUE, false),
 	F("src", F_STR, src, false, false),
 	F("mx", F_STR, mx, false, false),
 	F("mx-ip", F_STR, mx_ip, false, false),
@@ -131,7 +135,9 @@ static const struct {
 	{ "delivered", V_OUTCOME }, { "deferred", V_OUTCOME },
 	{ "failed", V_OUTCOME }, { "expired", V_OUTCOME },
 	{ "delayed", V_OUTCOME },
-	{ "bounced", V_BOUNCED }, { "complaint", V_COMPLAINT }
+	{ "bounced", V_BOUNCED }, { "complaint", V_COMPLAINT },
+	{ "received", V_OUTCOME }, { "qdeferred", V_QUEUE },
+	{ "status", V_BOUNCED }
 };
 
 
@@ -318,12 +324,58 @@ missing_key(const struct journal_outcome *o, unsigned kind)
 	return false;
 }
 
+/* header_name_ok - whether s is a header key suffix: [a-z0-9-]{1,64} */
+static bool
+header_name_ok(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		    (s[n] >= '0' && s[n] <= '9') || s[n] == '-'))
+			return false;
+	return n > 0 && n <= JOURNAL_HDRNAMEMAX;
+}
+
+/*
+ * append_headers - " header-NAME=value" for each header of o after the
+ * record that began at start, each value cut to the room left within
+ * PROTO_MAXLINE; a header without room for a few bytes is left out
+ */
+static int
+append_headers(struct buf *b, size_t start, const struct journal_outcome *o)
+{
+	char key[sizeof("header-") + JOURNAL_HDRNAMEMAX];
+	size_t used, need;
+
+	for (size_t i = 0; i < o->nhdr; i++) {
+		const struct journal_header *h = &o->hdr[i];
+
+		if (h->value == NULL || *h->value == '\0')
+			continue;
+		(void)snprintf(key, sizeof(key), "header-%s", h->name);
+		used = b->len - start;
+		need = strlen(key) + 2;		/* " key=" */
+		/* room for one encoded byte at least, and the LF */
+		if (used + need + 3 + 1 > PROTO_MAXLINE)
+			continue;
+		if (append_cut(b, key, h->value,
+		    PROTO_MAXLINE - 1 - used - need) == -1)
+			return -1;
+		if (b->len - start == used + need)
+			b->len = start + used;	/* cut to nothing */
+	}
+	return 0;
+}
+
 /*
  * journal_format - append the record of o to b, LF included; -1 with
- * EINVAL for an unknown type, a missing id or rcpt (a "bounced" record
- * needs no id, a "complaint" neither id nor rcpt) or a bad logged time,
+ * EINVAL for an unknown type, a missing id or rcpt (a "bounced" or
+ * "status" record needs no id, a "complaint" neither id nor rcpt, a
+ * "qdeferred" only its queue), a bad header name or a bad logged time,
  * EMSGSIZE when it cannot be made to fit PROTO_MAXLINE by shortening
- * dsn-diag and then ext; b is as it was after a failure
+ * dsn-diag and then ext; header values take the room left, cut or left
+ * out; b is as it was after a failure
  */
 int
 journal_format(struct buf *b, const struct journal_outcome *o)
@@ -331,10 +383,15 @@ journal_format(struct buf *b, const struct journal_outcome *o)
 	size_t start = b->len, len, excess, d, e, diagmax, extmax;
 
 	if (o->type == NULL || verb_kind(o->type) == 0 ||
-	    missing_key(o, verb_kind(o->type))) {
+	    missing_key(o, verb_kind(o->type)) || o->nhdr > JOURNAL_MAXHDR) {
 		errno = EINVAL;
 		return -1;
 	}
+	for (size_t i = 0; i < o->nhdr; i++)
+		if (o->hdr[i].name == NULL || !header_name_ok(o->hdr[i].name)) {
+			errno = EINVAL;
+			return -1;
+		}
 	if (format_rec(b, o, SIZE_MAX, SIZE_MAX) == -1)
 		goto fail;
 	len = b->len - start;
@@ -358,7 +415,7 @@ journal_format(struct buf *b, const struct journal_outcome *o)
 		if (format_rec(b, o, diagmax, extmax) == -1)
 			goto fail;
 	}
-	if (proto_end(b, start) == -1)
+	if (append_headers(b, start, o) == -1 || proto_end(b, start) == -1)
 		goto fail;
 	return 0;
 

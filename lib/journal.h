@@ -24,13 +24,25 @@
 
 #define JOURNAL_ROTATE_SIZE	(64 * 1024 * 1024)	/* bytes a segment */
 
+#define JOURNAL_MAXHDR		8	/* header-NAME keys in a record */
+#define JOURNAL_HDRNAMEMAX	64	/* bytes of a NAME */
+
+/* A header field of the message: NAME lower-case [a-z0-9-]. */
+struct journal_header {
+	const char *name;
+	const char *value;
+};
+
 /*
- * One recipient outcome, or one recipient of an inbound report
- * ("bounced", "complaint").  NULL strings and zero numbers are left out.
+ * One recipient outcome or receipt, one recipient of an inbound report
+ * ("bounced", "status", "complaint"), or one failure of a queue
+ * to connect ("qdeferred").  NULL strings and zero numbers are
+ * left out.
  */
 struct journal_outcome {
 	const char *type;	/* "delivered", "deferred", "failed", "expired",
-				   "bounced", "complaint" */
+				   "received", "qdeferred", "bounced",
+				   "status", "complaint" */
 	double	 logged;	/* unix seconds, with fraction */
 	time_t	 queued;	/* injection time */
 	time_t	 first;		/* first attempt, 0 if none */
@@ -61,6 +73,9 @@ struct journal_outcome {
 	const char *msgid;	/* Message-ID of the original message */
 	const char *src_type;	/* how it came: "smtp", "pickup" */
 	const char *src_mta;	/* the submitting client's address */
+	/* header fields asked for by record-fields; written last, cut */
+	const struct journal_header *hdr;
+	size_t	 nhdr;
 };
 
 struct journal;

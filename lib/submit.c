@@ -12,12 +12,14 @@
  */
 #include <sys/socket.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +53,7 @@ struct job {
 	const char	*jobid;
 	struct buf	 hdrjob;	/* X-Job's value, owned */
 	struct buf	 hdrvmta;	/* X-Virtual-MTA's value, owned */
+	struct buf	 acct[ENVELOPE_MAXHDR];	/* values of s->acct_hdr */
 	char		*err;
 	size_t		 errlen;
 };
@@ -79,6 +82,65 @@ setting(const struct submit *s, enum conf_id id)
 	return conf_get(&s->global, id);
 }
 
+/* add a header name to those accounting asks for, once, 8 at most */
+static void
+acct_header_add(struct submit *s, const char *name)
+{
+	for (size_t i = 0; i < s->nacct_hdr; i++)
+		if (strcmp(s->acct_hdr[i], name) == 0)
+			return;
+	if (s->nacct_hdr < ENVELOPE_MAXHDR)
+		(void)strlcpy(s->acct_hdr[s->nacct_hdr++], name,
+		    sizeof(s->acct_hdr[0]));
+}
+
+/* add the header_NAME fields of one record-fields value to s */
+static void
+acct_headers_of(struct submit *s, const char *spec)
+{
+	const char *p = spec + strcspn(spec, " \t");	/* after the type */
+	char name[ENVELOPE_HDRNAMEMAX + 1];
+	size_t n, k;
+
+	for (p += strspn(p, ", \t"); *p != '\0'; p += strspn(p, ", \t")) {
+		n = strcspn(p, ", \t");
+		if (n > 7 && n - 7 <= ENVELOPE_HDRNAMEMAX &&
+		    strncasecmp(p, "header_", 7) == 0) {
+			for (k = 0; k < n - 7; k++) {
+				name[k] = (char)tolower(
+				    (unsigned char)p[7 + k]);
+				if (!isalnum((unsigned char)name[k]) &&
+				    name[k] != '-')
+					break;
+			}
+			name[k] = '\0';
+			if (k == n - 7)		/* else not a name */
+				acct_header_add(s, name);
+		}
+		p += n;
+	}
+}
+
+/*
+ * The header fields the <acct-file> blocks name in record-fields: only
+ * those are copied into envelopes, and none when no file asks.
+ */
+static void
+acct_headers(struct submit *s, const struct conf *c)
+{
+	const struct conf_directive *d;
+
+	for (const struct conf_block *b = conf_root(c)->child; b != NULL;
+	    b = b->next) {
+		if (b->scope != CONF_S_ACCT)
+			continue;
+		for (d = conf_block_next(b, NULL, CONF_RECORD_FIELDS);
+		    d != NULL; d = conf_block_next(b, d, CONF_RECORD_FIELDS))
+			if (!d->cleared && d->text != NULL)
+				acct_headers_of(s, d->text);
+	}
+}
+
 /* submit_init - settings for messages from the client at addr */
 int
 submit_init(struct submit *s, const struct conf *c, struct spool *sp, int af,
@@ -103,6 +165,37 @@ submit_init(struct submit *s, const struct conf *c, struct spool *sp, int af,
 	d = setting(s, CONF_MAX_MESSAGE_SIZE);
 	s->maxsize = d != NULL && d->num > 0 ? (uint64_t)d->num :
 	    SUBMIT_HARDMAX;
+	acct_headers(s, c);
+	return 0;
+}
+
+/*
+ * The values of the header fields accounting asks for, unfolded (CR
+ * and LF dropped, the ends trimmed); the first field of each name.
+ */
+static int
+copy_acct_headers(struct job *j)
+{
+	const char *v;
+	size_t n;
+	int i;
+
+	for (size_t k = 0; k < j->s->nacct_hdr; k++) {
+		buf_reset(&j->acct[k]);
+		if ((i = msg_find(&j->msg, j->s->acct_hdr[k], 0)) == -1)
+			continue;
+		msg_value(&j->msg, (size_t)i, &v, &n);
+		for (size_t m = 0; m < n; m++)
+			if (v[m] != '\r' && v[m] != '\n' && v[m] != '\0' &&
+			    (j->acct[k].len > 0 || (v[m] != ' ' &&
+			    v[m] != '\t')) && buf_appendc(&j->acct[k], v[m])
+			    == -1)
+				return fail(j, errno, "out of memory");
+		while (j->acct[k].len > 0 &&
+		    (j->acct[k].p[j->acct[k].len - 1] == ' ' ||
+		    j->acct[k].p[j->acct[k].len - 1] == '\t'))
+			j->acct[k].len--;
+	}
 	return 0;
 }
 
@@ -344,6 +437,10 @@ open_writer(struct job *j, const char *vmta, time_t now)
 	    buf_appends(&e.source, env->source ? env->source : "local") ==
 	    -1 || (env->auth != NULL && buf_appends(&e.auth, env->auth) == -1))
 		goto nomem;
+	for (size_t k = 0; k < j->s->nacct_hdr; k++)
+		if (j->acct[k].len > 0 && envelope_add_header(&e,
+		    j->s->acct_hdr[k], j->acct[k].p, j->acct[k].len) == -1)
+			goto nomem;
 	for (size_t i = 0; i < j->nrcpt; i++)
 		if (same_vmta(j->rcpt[i].vmta, vmta) && envelope_add_rcpt(&e,
 		    j->rcpt[i].addr.p, j->rcpt[i].orcpt, j->rcpt[i].notify) ==
@@ -579,7 +676,9 @@ prepare(struct job *j, const char *data, size_t len, struct submit_out *out)
 		return fail(j, EFBIG, "message too big: %zu bytes, the limit "
 		    "is %llu", msg_size(&j->msg),
 		    (unsigned long long)j->s->maxsize);
-	if (routing_headers(j) == -1 || check_sender(j) == -1)
+	/* before routing_headers() takes X-Job out */
+	if (copy_acct_headers(j) == -1 || routing_headers(j) == -1 ||
+	    check_sender(j) == -1)
 		return -1;
 	for (size_t i = 0; i < env->nrcpt; i++)
 		if (add_rcpt(j, env->rcpt[i], strlen(env->rcpt[i]),
@@ -625,6 +724,8 @@ submit_message(struct submit *s, const struct submit_env *env,
 	buf_free(&j.from);
 	buf_free(&j.hdrjob);
 	buf_free(&j.hdrvmta);
+	for (size_t k = 0; k < s->nacct_hdr; k++)
+		buf_free(&j.acct[k]);
 	for (size_t i = 0; i < j.nrcpt; i++)
 		buf_free(&j.rcpt[i].addr);
 	free(j.rcpt);

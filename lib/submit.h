@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "envelope.h"
 
 #define SUBMIT_MAXSPLIT	16		/* virtual MTAs one message may need */
 #define SUBMIT_HARDMAX	(256ULL << 20)	/* bytes, when no limit is set */
@@ -51,6 +52,10 @@ struct submit {
 	struct conf_settings source;
 	char		 hostname[256];
 	uint64_t	 maxsize;	/* bytes */
+	/* header fields an <acct-file> asks for, lower-case, into the
+	   envelope (header_NAME of record-fields) */
+	char		 acct_hdr[ENVELOPE_MAXHDR][ENVELOPE_HDRNAMEMAX + 1];
+	size_t		 nacct_hdr;
 };
 
 /* The spool files one message became (one per virtual MTA). */

@@ -11,10 +11,19 @@
  * from the journal.  A file is rotated only between batches, so a moved
  * file always ends with a whole row.
  *
- * For a command: at least once.  The position advances when the write
- * to the pipe returns; when the command dies, the rows still unread in
- * the pipe (FIONREAD) are sent again to the next command, from the
+ * For a command: at least once.  Rows go to the pipe without blocking
+ * (one stuck command never holds up another file); the position
+ * advances when a batch is all in the pipe.  A batch that is not in
+ * within write-timeout gets the command killed.  When the command dies
+ * or is killed, the rows still unread in the pipe (FIONREAD) are sent
+ * again to the next command, started retry-interval later, from the
  * batch they began in.
+ *
+ * The journal may have more than one open segment (auxiliary writers,
+ * mta-journal(5)): a follower that reaches an open segment that is not
+ * the newest reads it to its end, keeps its place in it in the
+ * cursor's open list, and goes on; it reads the rest of such a segment
+ * first on each step, until it finds it sealed and read.
  */
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -42,7 +51,6 @@
 #define CHUNK		(1024 * 1024)	/* journal bytes read at once */
 #define PIPE_BATCH	4096		/* CSV bytes a pipe write: at most */
 					/* what a dead command gets twice */
-#define RESTART_DELAY	1		/* seconds between command starts */
 
 #ifndef MIN
 #define MIN(a, b)	((a) < (b) ? (a) : (b))
@@ -105,11 +113,19 @@ afile_save_pos(struct afile *f)
 
 	(void)snprintf(tmp, sizeof(tmp), "%s.tmp", f->posfile);
 	if (proto_begin(&b, "pos") == -1 ||
-	    (f->pos.stem[0] != '\0' && proto_add(&b, "seg", f->pos.stem) == -1) ||
-	    proto_add_num(&b, "off", (long long)f->pos.off) == -1 ||
+	    (f->cur.pos.stem[0] != '\0' &&
+	    proto_add(&b, "seg", f->cur.pos.stem) == -1) ||
+	    proto_add_num(&b, "off", (long long)f->cur.pos.off) == -1 ||
 	    proto_add_num(&b, "size", (long long)f->size) == -1 ||
-	    proto_add_num(&b, "started", (long long)f->started) == -1 ||
-	    proto_end(&b, 0) == -1)
+	    proto_add_num(&b, "started", (long long)f->started) == -1)
+		goto done;
+	/* open=STEM:OFF,STEM:OFF: the open segments passed */
+	for (size_t i = 0; i < f->cur.nopen; i++)
+		if (buf_appends(&b, i == 0 ? " open=" : ",") == -1 ||
+		    buf_appendf(&b, "%s:%llu", f->cur.open[i].stem,
+		    (unsigned long long)f->cur.open[i].off) == -1)
+			goto done;
+	if (proto_end(&b, 0) == -1)
 		goto done;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640))
 	    == -1)
@@ -133,6 +149,44 @@ done:
 	return rc;
 }
 
+/* parse_open - "STEM:OFF,STEM:OFF" into the open list of c */
+static int
+parse_open(const char *s, struct cursor *c)
+{
+	const char *colon, *end;
+	char num[24];
+	const char *errstr;
+	size_t n;
+
+	c->nopen = 0;
+	while (*s != '\0') {
+		end = s + strcspn(s, ",");
+		if ((colon = memchr(s, ':', (size_t)(end - s))) == NULL ||
+		    c->nopen == ACCTD_NOPEN)
+			return -1;
+		n = (size_t)(colon - s);
+		if (n == 0 || n >= sizeof(c->open[0].stem) ||
+		    (size_t)(end - colon - 1) >= sizeof(num))
+			return -1;
+		memcpy(c->open[c->nopen].stem, s, n);
+		c->open[c->nopen].stem[n] = '\0';
+		memcpy(num, colon + 1, (size_t)(end - colon - 1));
+		num[end - colon - 1] = '\0';
+		c->open[c->nopen].off = (uint64_t)strtonum(num, 0, INT64_MAX,
+		    &errstr);
+		if (errstr != NULL)
+			return -1;
+		/* oldest first, all before pos */
+		if (strcmp(c->open[c->nopen].stem, c->pos.stem) >= 0 ||
+		    (c->nopen > 0 && strcmp(c->open[c->nopen].stem,
+		    c->open[c->nopen - 1].stem) <= 0))
+			return -1;
+		c->nopen++;
+		s = *end == ',' ? end + 1 : end;
+	}
+	return 0;
+}
+
 static int
 load_pos(struct afile *f)
 {
@@ -143,7 +197,7 @@ load_pos(struct afile *f)
 	int fd, rc = -1;
 	const char *s;
 
-	memset(&f->pos, 0, sizeof(f->pos));
+	memset(&f->cur, 0, sizeof(f->cur));
 	f->size = 0;
 	f->started = 0;
 	if ((fd = open(f->posfile, O_RDONLY | O_CLOEXEC)) == -1)
@@ -163,11 +217,15 @@ load_pos(struct afile *f)
 		goto done;
 	}
 	if ((s = proto_get(r, "seg")) != NULL &&
-	    strlcpy(f->pos.stem, s, sizeof(f->pos.stem)) >= sizeof(f->pos.stem))
+	    strlcpy(f->cur.pos.stem, s, sizeof(f->cur.pos.stem)) >=
+	    sizeof(f->cur.pos.stem))
 		goto bad;
 	if (proto_get_num(r, "off", 0, INT64_MAX, &v) == -1)
 		goto bad;
-	f->pos.off = (uint64_t)v;
+	f->cur.pos.off = (uint64_t)v;
+	if ((s = proto_get(r, "open")) != NULL &&
+	    parse_open(s, &f->cur) == -1)
+		goto bad;
 	if (proto_get_num(r, "size", 0, INT64_MAX, &v) == -1)
 		goto bad;
 	f->size = (uint64_t)v;
@@ -249,29 +307,39 @@ start_command(struct afile *f)
 		return -1;
 	}
 	if (pid == 0) {
+		/* its own group: a kill reaches what the shell started */
+		(void)setpgid(0, 0);
 		(void)signal(SIGPIPE, SIG_DFL);
 		if (dup2(p[0], 0) == -1)
 			_exit(127);
 		(void)execl("/bin/sh", "sh", "-c", f->path, (char *)NULL);
 		_exit(127);
 	}
+	(void)setpgid(pid, pid);
 	(void)close(p[0]);
+	if (fcntl(p[1], F_SETFL, O_NONBLOCK) == -1) {
+		(void)close(p[1]);
+		(void)kill(-pid, SIGKILL);
+		return -1;
+	}
 	f->fd = p[1];
 	f->pid = pid;
 	f->piped = 0;
 	f->nck = 0;
+	buf_reset(&f->out);
 	log_info("started command=\"%s\" pid=%ld", f->path, (long)pid);
 	return 0;
 }
 
 /*
  * the command of f is gone: rows it may not have read are sent again,
- * from the batch the first of them is in
+ * from the batch the first of them is in; the next command starts
+ * retry-interval later
  */
 static void
 command_gone(struct afile *f)
 {
-	uint64_t consumed;
+	uint64_t consumed, queued = f->piped + f->out.len;
 	int unread = 0;
 	size_t k;
 
@@ -279,11 +347,14 @@ command_gone(struct afile *f)
 		unread = 0;
 	consumed = f->piped - (uint64_t)unread;
 	if (f->nck > 0) {
+		/* the batch of the first byte not read */
 		for (k = f->nck; k > 1; k--)
 			if (f->ck[k - 1].bytes <= consumed)
 				break;
-		if (f->ck[k - 1].bytes < f->piped)
-			f->pos = f->ck[k - 1].pos;
+		if (k < f->nck || consumed < queued)
+			f->cur = f->ck[k - 1].cur;
+		else
+			f->cur = f->after;	/* all of it was read */
 		(void)afile_save_pos(f);
 	}
 	if (f->fd != -1)
@@ -291,31 +362,185 @@ command_gone(struct afile *f)
 	f->fd = -1;
 	f->pid = 0;
 	f->nck = 0;
-	f->restart_at = time(NULL) + RESTART_DELAY;
+	buf_reset(&f->out);
+	f->restart_at = time(NULL) + f->retry_interval;
 }
 
 /* afile_child_exited - the reaper found pid gone */
 void
-afile_child_exited(struct afile *f, pid_t pid)
+afile_child_exited(struct afile *f, pid_t pid, int status)
 {
 	if (!f->pipe || f->pid != pid)
 		return;
-	log_warn("command=\"%s\" pid=%ld exited: restarting", f->path,
-	    (long)pid);
+	if (WIFSIGNALED(status))
+		log_warn("command=\"%s\" pid=%ld killed by signal %d: "
+		    "restarting in %llds", f->path, (long)pid,
+		    WTERMSIG(status), (long long)f->retry_interval);
+	else
+		log_warn("command=\"%s\" pid=%ld exited status=%d: "
+		    "restarting in %llds", f->path, (long)pid,
+		    WEXITSTATUS(status), (long long)f->retry_interval);
 	command_gone(f);
 }
 
+/* kill the command of f (its process group); the reaper collects it */
 static void
-push_checkpoint(struct afile *f, const struct jpos *pos)
+command_kill(struct afile *f, const char *why)
 {
+	f->kills++;
+	log_warn("command=\"%s\" pid=%ld %s: killed, restarting in %llds "
+	    "kills=%lu", f->path, (long)f->pid, why,
+	    (long long)f->retry_interval, f->kills);
+	if (f->pid > 0)
+		(void)kill(-f->pid, SIGKILL);
+	command_gone(f);
+}
+
+/*
+ * a checkpoint before a batch of f; when the list is full, those the
+ * command has read past go, else two are merged into the older one (a
+ * resend from it repeats more rows, and loses none)
+ */
+static void
+push_checkpoint(struct afile *f, const struct cursor *c)
+{
+	uint64_t consumed = 0;
+	int unread;
+	size_t k = 0;
+
 	if (f->nck == ACCTD_NCHECK) {
-		memmove(&f->ck[0], &f->ck[1], (ACCTD_NCHECK - 1) *
-		    sizeof(f->ck[0]));
-		f->nck--;
+		if (ioctl(f->fd, FIONREAD, &unread) == 0 && unread >= 0 &&
+		    (uint64_t)unread <= f->piped)
+			consumed = f->piped - (uint64_t)unread;
+		while (k + 1 < f->nck && f->ck[k + 1].bytes <= consumed)
+			k++;
+		if (k > 0) {
+			/* batches read to their end: forgotten */
+			memmove(&f->ck[0], &f->ck[k], (f->nck - k) *
+			    sizeof(f->ck[0]));
+			f->nck -= k;
+		} else {
+			/* ck[0] stands for the batch of ck[1] too */
+			memmove(&f->ck[1], &f->ck[2], (f->nck - 2) *
+			    sizeof(f->ck[0]));
+			f->nck--;
+		}
 	}
-	f->ck[f->nck].pos = *pos;
-	f->ck[f->nck].bytes = f->piped;
+	f->ck[f->nck].cur = *c;
+	f->ck[f->nck].bytes = f->piped + f->out.len;
 	f->nck++;
+}
+
+/* drop the first n bytes of what is queued for the command */
+static void
+out_consume(struct afile *f, size_t n)
+{
+	memmove(f->out.p, f->out.p + n, f->out.len - n);
+	f->out.len -= n;
+}
+
+static bool
+cursor_eq(const struct cursor *a, const struct cursor *b)
+{
+	if (jpos_cmp(&a->pos, &b->pos) != 0 || a->nopen != b->nopen)
+		return false;
+	for (size_t i = 0; i < a->nopen; i++)
+		if (jpos_cmp(&a->open[i], &b->open[i]) != 0)
+			return false;
+	return true;
+}
+
+/*
+ * write what is queued for the command without blocking; 1 all of it
+ * is in the pipe, 0 some waits, -1 the command is gone
+ */
+static int
+pipe_flush(struct afile *f)
+{
+	ssize_t w;
+	size_t done = 0;
+
+	while (done < f->out.len) {
+		w = write(f->fd, f->out.p + done, f->out.len - done);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			log_warn_sys("writing to command=\"%s\"", f->path);
+			out_consume(f, done);
+			f->piped += done;
+			command_kill(f, "stopped reading");
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	out_consume(f, done);
+	f->piped += done;
+	if (f->out.len == 0)
+		return 1;
+	if (f->write_timeout > 0 &&
+	    time(NULL) - f->out_since >= f->write_timeout) {
+		command_kill(f, "write-timeout");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * a command for f that has taken every queued row: 1 ready, 0 not yet
+ * (waiting to restart it, or for the pipe)
+ */
+static int
+pipe_ready(struct afile *f)
+{
+	if (f->fd == -1) {
+		if (time(NULL) < f->restart_at)
+			return 0;
+		if (start_command(f) == -1) {
+			log_warn_sys("starting command=\"%s\"", f->path);
+			f->restart_at = time(NULL) + f->retry_interval;
+			return 0;
+		}
+		/* each command begins with a header line, as in PowerMTA */
+		if (acct_header(&f->out, f->layout) == -1)
+			die_sys(75, "out of memory");
+		f->out_since = time(NULL);
+		f->after = f->cur;
+	}
+	if (f->out.len == 0)
+		return 1;
+	switch (pipe_flush(f)) {
+	case 1:
+		if (!cursor_eq(&f->cur, &f->after)) {
+			f->cur = f->after;
+			(void)afile_save_pos(f);
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * afile_poll - the fd to wait on for writing (-1: none), and the time
+ * f next needs a step at the latest, lowered into *due
+ */
+int
+afile_poll(const struct afile *f, time_t now, time_t *due)
+{
+	if (!f->pipe)
+		return -1;
+	if (f->fd == -1) {
+		if (f->restart_at > now && f->restart_at < *due)
+			*due = f->restart_at;
+		return -1;
+	}
+	if (f->out.len == 0)
+		return -1;
+	if (f->write_timeout > 0 && f->out_since + f->write_timeout < *due)
+		*due = f->out_since + f->write_timeout;
+	return f->fd;
 }
 
 static bool
@@ -382,8 +607,100 @@ read_segment(struct afile *f, int fd, const char *seg, struct jpos *p,
 	return 1;
 }
 
+/* read the segment v at p; *sealed says what was opened; as above */
 static int
-commit_file(struct afile *f, const struct jpos *p)
+read_one(struct acctd *ad, struct afile *f, struct seginfo *v,
+    struct jpos *p, size_t max, bool *sealed)
+{
+	char path[4096];
+	int fd, r;
+
+	if ((fd = segs_open(ad->logdir, v, path, sizeof(path))) == -1) {
+		if (errno != ENOENT) {
+			log_warn_sys("%s", path);
+			return -1;
+		}
+		*sealed = true;		/* gone: nothing more in it */
+		return 1;
+	}
+	*sealed = strstr(path, ".sealed") != NULL;
+	r = read_segment(f, fd, v->stem, p, max, *sealed);
+	if (r == -1)
+		log_warn_sys("%s", path);
+	(void)close(fd);
+	return r;
+}
+
+static struct seginfo *
+seg_find(struct seginfo *v, size_t n, const char *stem)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].stem, stem) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/*
+ * rows after cursor c into the batch, up to max bytes, c moved past
+ * them: first the open segments passed before, then on from c->pos;
+ * 1 the end of the journal, 0 the batch is full, -1 an error
+ */
+static int
+fill(struct acctd *ad, struct afile *f, struct seginfo *v, size_t n,
+    struct cursor *c, size_t max)
+{
+	struct seginfo *sv;
+	size_t i, k;
+	bool sealed;
+	int r;
+
+	for (k = 0; k < c->nopen; ) {
+		if ((sv = seg_find(v, n, c->open[k].stem)) == NULL) {
+			log_warn("segment %s is gone", c->open[k].stem);
+			r = 1;
+			sealed = true;
+		} else if ((r = read_one(ad, f, sv, &c->open[k], max,
+		    &sealed)) != 1)
+			return r;
+		if (sealed) {
+			memmove(&c->open[k], &c->open[k + 1],
+			    (c->nopen - k - 1) * sizeof(c->open[0]));
+			c->nopen--;
+		} else
+			k++;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].stem, c->pos.stem) >= 0)
+			break;
+	if (i == n)
+		return 1;		/* nothing new */
+	if (strcmp(v[i].stem, c->pos.stem) != 0) {
+		if (c->pos.stem[0] != '\0' && c->pos.off > 0)
+			log_warn("segment %s is gone: going on with %s",
+			    c->pos.stem, v[i].stem);
+		(void)strlcpy(c->pos.stem, v[i].stem, sizeof(c->pos.stem));
+		c->pos.off = 0;
+	}
+	for (;;) {
+		if ((r = read_one(ad, f, &v[i], &c->pos, max, &sealed)) != 1)
+			return r;
+		if (i + 1 == n)
+			break;
+		if (!sealed) {
+			/* open, yet another writer's segment comes after */
+			if (c->nopen == ACCTD_NOPEN)
+				break;
+			c->open[c->nopen++] = c->pos;
+		}
+		i++;
+		(void)strlcpy(c->pos.stem, v[i].stem, sizeof(c->pos.stem));
+		c->pos.off = 0;
+	}
+	return 1;
+}
+
+static int
+commit_file(struct afile *f, const struct cursor *c)
 {
 	if (batch.len > 0) {
 		if (write_all(f->fd, batch.p, batch.len) == -1)
@@ -392,7 +709,7 @@ commit_file(struct afile *f, const struct jpos *p)
 			goto fail;
 	}
 	f->size += batch.len;
-	f->pos = *p;
+	f->cur = *c;
 	return afile_save_pos(f);
 fail:
 	log_warn_sys("%s", f->path);
@@ -404,41 +721,16 @@ fail:
 	return -1;
 }
 
+/* queue the batch for the command; the cursor moves once it is in */
 static int
-commit_pipe(struct afile *f, const struct jpos *p)
+commit_pipe(struct afile *f, const struct cursor *c)
 {
-	struct buf hdr = BUF_INIT;
-
-	if (f->fd == -1) {
-		if (time(NULL) < f->restart_at)
-			return -1;
-		if (start_command(f) == -1) {
-			log_warn_sys("starting command=\"%s\"", f->path);
-			f->restart_at = time(NULL) + RESTART_DELAY;
-			return -1;
-		}
-		/* each command begins with a header line, as in PowerMTA */
-		if (acct_header(&hdr, f->layout) == -1 ||
-		    write_counted(f->fd, hdr.p, hdr.len, &f->piped) == -1) {
-			buf_free(&hdr);
-			goto gone;
-		}
-		buf_free(&hdr);
-	}
-	push_checkpoint(f, &f->pos);
-	/* piped counts what went out even of a failed write (FIONREAD) */
-	if (write_counted(f->fd, batch.p, batch.len, &f->piped) == -1)
-		goto gone;
-	f->pos = *p;
-	return afile_save_pos(f);
-gone:
-	log_warn_sys("writing to command=\"%s\"", f->path);
-	if (f->pid > 0) {
-		(void)kill(f->pid, SIGTERM);
-		(void)waitpid(f->pid, NULL, 0);
-	}
-	command_gone(f);
-	return -1;
+	push_checkpoint(f, &f->cur);
+	if (buf_append(&f->out, batch.p, batch.len) == -1)
+		die_sys(75, "out of memory");
+	f->out_since = time(NULL);
+	f->after = *c;
+	return pipe_ready(f) == 1 ? 0 : -1;
 }
 
 /*
@@ -449,29 +741,16 @@ int
 afile_step(struct acctd *ad, struct afile *f, bool *more)
 {
 	struct seginfo *v = NULL;
-	struct jpos p = f->pos;
-	char path[4096];
-	size_t n = 0, i, max;
-	int fd, rc = 0, r;
+	struct cursor c = f->cur;
+	size_t n = 0, max;
+	int rc = 0, r;
 
 	*more = false;
-	if (f->pipe && f->fd == -1 && time(NULL) < f->restart_at)
+	if (f->pipe && pipe_ready(f) != 1)
 		return 0;
 	if (segs_list(ad->logdir, &v, &n) == -1) {
 		log_warn_sys("%s", ad->logdir);
 		return -1;
-	}
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i].stem, p.stem) >= 0)
-			break;
-	if (i == n)
-		goto done;		/* nothing new */
-	if (strcmp(v[i].stem, p.stem) != 0) {
-		if (p.stem[0] != '\0' && p.off > 0)
-			log_warn("segment %s is gone: going on with %s",
-			    p.stem, v[i].stem);
-		(void)strlcpy(p.stem, v[i].stem, sizeof(p.stem));
-		p.off = 0;
 	}
 	buf_reset(&batch);
 	if (!f->pipe && f->size == 0 && acct_header(&batch, f->layout) == -1)
@@ -481,39 +760,18 @@ afile_step(struct acctd *ad, struct afile *f, bool *more)
 	if (!f->pipe && f->max_size > 0)
 		max = f->size + batch.len < f->max_size ?
 		    MIN(max, f->max_size - f->size) : 1;
-	for (;;) {
-		if ((fd = segs_open(ad->logdir, &v[i], path, sizeof(path)))
-		    == -1) {
-			if (errno != ENOENT)
-				goto fail;
-			break;
-		}
-		v[i].sealed = strstr(path, ".sealed") != NULL;
-		r = read_segment(f, fd, v[i].stem, &p, max, v[i].sealed);
-		(void)close(fd);
-		if (r == -1)
-			goto fail;
-		if (r == 0) {
-			*more = true;
-			break;
-		}
-		/* the end of the data: a sealed segment is done */
-		if (!v[i].sealed || i + 1 == n)
-			break;
-		i++;
-		(void)strlcpy(p.stem, v[i].stem, sizeof(p.stem));
-		p.off = 0;
-	}
-	if (jpos_cmp(&p, &f->pos) == 0 && batch.len == 0)
+	if ((r = fill(ad, f, v, n, &c, max)) == -1)
+		goto fail;
+	*more = r == 0;
+	/* nothing new; or, for a new file, only its header: wait */
+	if (cursor_eq(&c, &f->cur) && (batch.len == 0 ||
+	    (!f->pipe && f->size == 0)))
 		goto done;
-	if (!f->pipe && f->size == 0 && jpos_cmp(&p, &f->pos) == 0)
-		goto done;		/* only a header: wait for a row */
-	rc = f->pipe ? commit_pipe(f, &p) : commit_file(f, &p);
+	rc = f->pipe ? commit_pipe(f, &c) : commit_file(f, &c);
 	if (rc == -1)
 		*more = false;
 	goto done;
 fail:
-	log_warn_sys("%s", path);
 	rc = -1;
 done:
 	free(v);

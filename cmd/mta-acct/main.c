@@ -59,11 +59,12 @@ static void
 reap(struct acctd *ad)
 {
 	pid_t pid;
+	int status;
 
 	child_exited = 0;
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		for (size_t i = 0; i < ad->nfiles; i++)
-			afile_child_exited(&ad->files[i], pid);
+			afile_child_exited(&ad->files[i], pid, status);
 }
 
 /* one round: every file as far as the journal goes; 1 if more waits */
@@ -87,16 +88,40 @@ round_all(struct acctd *ad)
 	return any;
 }
 
+/*
+ * wait for the journal (inotify), a pipe that can take more, a child, a
+ * signal, or the next timeout of a command, POLL_MS at the most
+ */
+static void
+wait_events(struct acctd *ad, struct pollfd *pfd, int infd)
+{
+	char evbuf[4096];
+	time_t now = time(NULL), due = now + POLL_MS / 1000;
+	nfds_t n = 0;
+	int fd, ms;
+
+	pfd[n].fd = infd;
+	pfd[n++].events = POLLIN;
+	for (size_t i = 0; i < ad->nfiles; i++)
+		if ((fd = afile_poll(&ad->files[i], now, &due)) != -1) {
+			pfd[n].fd = fd;
+			pfd[n++].events = POLLOUT;
+		}
+	ms = due <= now ? 0 : (int)(due - now) * 1000;
+	if (poll(pfd, n, ms) > 0 && (pfd[0].revents & POLLIN) != 0)
+		while (read(infd, evbuf, sizeof(evbuf)) > 0)
+			continue;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct acctd ad;
 	struct sigaction sa;
-	struct pollfd pfd;
+	struct pollfd *pfd;
 	const char *confpath = MTA_SYSCONFDIR "/mta.conf";
 	const char *errstr;
-	char evbuf[4096];
-	int ch, verbose = 0, readyfd = -1;
+	int ch, verbose = 0, readyfd = -1, infd;
 
 	log_init("mta-acct");
 	if (argc > 1 && strcmp(argv[1], "summary") == 0)
@@ -135,9 +160,10 @@ main(int argc, char *argv[])
 	acctd_setup(&ad, confpath);
 	if (ad.nfiles == 0)
 		log_warn("%s: no <acct-file>: following nothing", confpath);
-	pfd.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	pfd.events = POLLIN;
-	if (pfd.fd != -1 && inotify_add_watch(pfd.fd, ad.logdir, IN_MODIFY |
+	if ((pfd = calloc(ad.nfiles + 1, sizeof(*pfd))) == NULL)
+		die_sys(EX_TEMPFAIL, "setup");
+	infd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (infd != -1 && inotify_add_watch(infd, ad.logdir, IN_MODIFY |
 	    IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) == -1)
 		log_warn_sys("inotify %s: polling", ad.logdir);
 	if (readyfd != -1) {
@@ -149,9 +175,8 @@ main(int argc, char *argv[])
 			reap(&ad);
 		if (round_all(&ad))
 			continue;
-		if (poll(&pfd, 1, POLL_MS) > 0)
-			while (read(pfd.fd, evbuf, sizeof(evbuf)) > 0)
-				continue;
+		if (!stopping && !child_exited)
+			wait_events(&ad, pfd, infd);
 	}
 	log_info("stopping");
 	return 0;

@@ -3,9 +3,10 @@
  * listed by stem, opened under whichever suffix they have now, and
  * removed once every accounting file has read past them.
  *
- * A segment is removed only when it is sealed, every follower's position
- * is in a later segment, and it is not the newest sealed segment, which
- * mta-queue may read when it restarts.
+ * A segment is removed only when it is sealed, every follower's cursor
+ * (the open segments it passed included) is in a later segment, and it
+ * is not the newest sealed segment, which mta-queue may read when it
+ * restarts.
  */
 #include <sys/stat.h>
 
@@ -40,6 +41,14 @@ parse_name(const char *name, char *stem, size_t size, bool *sealed)
 		return -1;
 	while (isdigit((unsigned char)*p))
 		p++;
+	if (*p == '-') {	/* "-NAME": an auxiliary writer's segment */
+		const char *a = ++p;
+
+		while (*p >= 'a' && *p <= 'z')
+			p++;
+		if (p == a || p - a > 16)
+			return -1;
+	}
 	dot = p;
 	if (strcmp(dot, ".jnl") == 0)
 		*sealed = false;
@@ -136,6 +145,14 @@ jpos_cmp(const struct jpos *a, const struct jpos *b)
 	return a->off < b->off ? -1 : a->off > b->off;
 }
 
+/* cursor_oldest - the stem of the oldest segment a cursor still reads */
+const char *
+cursor_oldest(const struct cursor *c)
+{
+	/* the open segments passed over are older than pos, oldest first */
+	return c->nopen > 0 ? c->open[0].stem : c->pos.stem;
+}
+
 /* segs_remove_consumed - remove the sealed segments all files are past */
 void
 segs_remove_consumed(struct acctd *ad)
@@ -150,7 +167,8 @@ segs_remove_consumed(struct acctd *ad)
 	for (size_t i = 0; i < ad->nfiles; i++) {
 		const struct afile *f = &ad->files[i];
 		/* a command may be sent rows again from its oldest write */
-		const char *stem = f->nck > 0 ? f->ck[0].pos.stem : f->pos.stem;
+		const char *stem = cursor_oldest(f->nck > 0 ? &f->ck[0].cur :
+		    &f->cur);
 
 		if (min == NULL || strcmp(stem, min) < 0)
 			min = stem;

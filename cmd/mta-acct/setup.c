@@ -98,6 +98,8 @@ setup_file(struct acctd *ad, const struct conf_block *b, struct afile *f)
 	if (f->delete_after == CONFVAL_NEVER)
 		f->delete_after = -1;
 	f->max_size = (uint64_t)dir_num(b, CONF_MAX_SIZE, 250 << 20);
+	f->write_timeout = dir_num(b, CONF_ACCT_WRITE_TIMEOUT, 60);
+	f->retry_interval = dir_num(b, CONF_RETRY_INTERVAL, 300);
 	if ((s = dir_str(b, CONF_MOVE_TO)) != NULL &&
 	    (f->move_to = strdup(s)) == NULL)
 		die_sys(EX_TEMPFAIL, "setup");
@@ -107,8 +109,8 @@ setup_file(struct acctd *ad, const struct conf_block *b, struct afile *f)
 		die_sys(EX_TEMPFAIL, "<acct-file %s>", f->name);
 	log_info("acct-file=%s records=0x%x columns=%zu seg=%s off=%llu",
 	    f->name, types, f->layout->ncols,
-	    f->pos.stem[0] ? f->pos.stem : "-",
-	    (unsigned long long)f->pos.off);
+	    f->cur.pos.stem[0] ? f->cur.pos.stem : "-",
+	    (unsigned long long)f->cur.pos.off);
 }
 
 /* acctd_setup - the files of the config's <acct-file> blocks, opened */

@@ -205,11 +205,27 @@ bounce_suppress(const struct bouncecat *bc, const struct inbound *in,
 	return (int)nadd;
 }
 
+/* the journal verb of a recipient of a DSN, or NULL: none */
+static const char *
+journal_type(const struct inbound_rcpt *r)
+{
+	static const char *const status[] = { "delivered", "relayed",
+	    "expanded", "delayed" };
+
+	for (size_t i = 0; r->action != NULL &&
+	    i < sizeof(status) / sizeof(status[0]); i++)
+		if (strcmp(r->action, status[i]) == 0)
+			return "status";
+	return r->category != NULL ? "bounced" : NULL;
+}
+
 /*
  * bounce_journal - one record per recipient in an auxiliary segment of
- * the journal of spooldir: "bounced" for a failed or delayed recipient,
- * "complaint" for a complaint; nothing for anything else
+ * the journal of spooldir: "bounced" for a failed recipient, "status"
+ * for one delivered, relayed, expanded or delayed, "complaint" for a
+ * complaint; nothing for anything else
  */
+
 int
 bounce_journal(const struct inbound *in, const char *spooldir)
 {
@@ -229,9 +245,8 @@ bounce_journal(const struct inbound *in, const char *spooldir)
 			o.user_agent = in->user_agent;
 			o.source_ip = in->source_ip;
 			o.reported_domain = in->reported_domain;
-		} else if (in->kind == INBOUND_BOUNCE && r->category != NULL &&
-		    (r->rcpt != NULL && r->rcpt[0] != '\0')) {
-			o.type = "bounced";
+		} else if (in->kind == INBOUND_BOUNCE && r->rcpt != NULL &&
+		    r->rcpt[0] != '\0' && (o.type = journal_type(r)) != NULL) {
 			o.code = r->code;
 			o.dsn_action = r->action;
 			o.dsn_status = r->status;

@@ -73,6 +73,119 @@ action_of(const char *type)
 }
 
 /*
+ * what the envelope says of recipient i (i < e->nrcpt), its header
+ * fields into hdr (room for JOURNAL_MAXHDR)
+ */
+static void
+from_envelope(struct journal_outcome *o, const struct envelope *e, size_t i,
+    struct journal_header *hdr)
+{
+	o->orig = e->from.p != NULL ? e->from.p : "";
+	o->rcpt = e->rcpt[i].addr.p != NULL ? e->rcpt[i].addr.p : "";
+	o->orcpt = e->rcpt[i].orcpt.len > 0 ? e->rcpt[i].orcpt.p : NULL;
+	o->notify = e->rcpt[i].notify.len > 0 ? e->rcpt[i].notify.p : NULL;
+	o->envid = e->envid.len > 0 ? e->envid.p : NULL;
+	o->ret = e->ret.len > 0 ? e->ret.p : NULL;
+	o->job = e->job.len > 0 ? e->job.p : NULL;
+	/* "smtp 192.0.2.9" from mta-smtpd, else mta-inject's */
+	if (e->source.len > 5 && strncmp(e->source.p, "smtp ", 5) == 0) {
+		o->src_type = "smtp";
+		o->src_mta = e->source.p + 5;
+	} else
+		o->src_type = "pickup";
+	for (size_t k = 0; k < e->nhdr && k < JOURNAL_MAXHDR; k++) {
+		hdr[k].name = e->hdr[k].name.p;
+		hdr[k].value = e->hdr[k].value.p;
+	}
+	o->hdr = hdr;
+	o->nhdr = e->nhdr < JOURNAL_MAXHDR ? e->nhdr : JOURNAL_MAXHDR;
+}
+
+static double
+now_logged(void)
+{
+	struct timeval tv;
+
+	(void)gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* the journal has records to sync: a flush within COMMIT_MS */
+static void
+commit_soon(void)
+{
+	if (!ev_timer_pending(&timer))
+		ev_timer_start(S.ev, &timer, COMMIT_MS);
+}
+
+/*
+ * journal_received - journal a "received" record for each recipient of
+ * a message taken from new/ (PowerMTA's r records), before msg_add()
+ * so that they come before its outcomes
+ */
+void
+journal_received(const struct envelope *e)
+{
+	struct journal_outcome o;
+	struct journal_header hdr[JOURNAL_MAXHDR];
+	double now = now_logged();
+
+	for (size_t i = 0; i < e->nrcpt; i++) {
+		memset(&o, 0, sizeof(o));
+		o.type = "received";
+		o.logged = now;
+		o.queued = e->time;
+		o.id = e->id.p;
+		o.n = (unsigned)i;
+		from_envelope(&o, e, i, hdr);
+		o.vmta = e->vmta.len > 0 ? e->vmta.p : NULL;
+		o.size = e->size;
+		if (journal_write(S.journal, &o) == -1)
+			die_sys(EX_TEMPFAIL, "journal: write");
+	}
+	if (e->nrcpt > 0)
+		commit_soon();
+}
+
+/*
+ * journal_queue_deferred - journal that queue q could not be reached
+ * (PowerMTA's tq record): one record per failed connection, with what
+ * the session knew of the server it tried (s may be NULL)
+ */
+void
+journal_queue_deferred(const struct queue *q, const struct session *s,
+    int code, const char *dsn, const char *text)
+{
+	struct journal_outcome o;
+	char diag[1100];
+
+	memset(&o, 0, sizeof(o));
+	o.type = "qdeferred";
+	o.logged = now_logged();
+	o.vmta = q->vmta;
+	o.queue = q->name;
+	if (s != NULL) {
+		o.src = s->src;
+		o.mx = s->mx;
+		o.mx_ip = s->ip;
+		o.port = s->port;
+	}
+	o.code = code;
+	o.dsn_action = "delayed";
+	o.dsn_status = dsn != NULL && *dsn != '\0' ? dsn : NULL;
+	if (code != 0)
+		(void)snprintf(diag, sizeof(diag), "smtp;%d %s", code,
+		    text != NULL ? text : "");
+	else
+		(void)snprintf(diag, sizeof(diag), "x-mta;%s",
+		    text != NULL ? text : "");
+	o.dsn_diag = diag;
+	if (journal_write(S.journal, &o) == -1)
+		die_sys(EX_TEMPFAIL, "journal: write");
+	commit_soon();
+}
+
+/*
  * journal_outcome_write - journal one outcome of recipient i of m; e
  * (the envelope read again) and s (the session) may be NULL
  */
@@ -82,36 +195,20 @@ journal_outcome_write(const char *type, const struct msg *m,
     const char *dsn, const char *text, const struct session *s)
 {
 	struct journal_outcome o;
-	struct timeval tv;
+	struct journal_header hdr[JOURNAL_MAXHDR];
 	char diag[1100];
 
 	memset(&o, 0, sizeof(o));
-	(void)gettimeofday(&tv, NULL);
 	o.type = type;
-	o.logged = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	o.logged = now_logged();
 	o.queued = m->queued;
 	o.first = r->first;
 	o.id = m->id;
 	o.n = (unsigned)i;
 	o.attempts = r->attempts;
 	o.rcpt = "";
-	if (e != NULL && i < e->nrcpt) {
-		o.orig = e->from.p != NULL ? e->from.p : "";
-		o.rcpt = e->rcpt[i].addr.p != NULL ? e->rcpt[i].addr.p : "";
-		o.orcpt = e->rcpt[i].orcpt.len > 0 ? e->rcpt[i].orcpt.p :
-		    NULL;
-		o.notify = e->rcpt[i].notify.len > 0 ? e->rcpt[i].notify.p :
-		    NULL;
-		o.envid = e->envid.len > 0 ? e->envid.p : NULL;
-		o.ret = e->ret.len > 0 ? e->ret.p : NULL;
-		o.job = e->job.len > 0 ? e->job.p : NULL;
-		/* "smtp 192.0.2.9" from mta-smtpd, else mta-inject's */
-		if (e->source.len > 5 && strncmp(e->source.p, "smtp ", 5) == 0) {
-			o.src_type = "smtp";
-			o.src_mta = e->source.p + 5;
-		} else
-			o.src_type = "pickup";
-	}
+	if (e != NULL && i < e->nrcpt)
+		from_envelope(&o, e, i, hdr);
 	o.vmta = m->vmta;
 	o.pool = m->pool;
 	o.queue = r->q != NULL ? r->q->name : NULL;
@@ -170,8 +267,7 @@ commit_add(struct msg *m, uint32_t idx, uint8_t state, uint16_t attempts,
 	batch[nbatch++] = (struct centry){ m, off, idx, next, first,
 	    attempts, state };
 	m->busy++;
-	if (!ev_timer_pending(&timer))
-		ev_timer_start(S.ev, &timer, COMMIT_MS);
+	commit_soon();
 	if (nbatch >= COMMIT_MAX)
 		ev_timer_at(S.ev, &timer, ev_now(S.ev));
 }
@@ -208,7 +304,8 @@ commit_flush(void)
 	int fd = -1;
 
 	ev_timer_stop(S.ev, &timer);
-	if (nbatch == 0)
+	/* receipts and queue failures need a sync, and change nothing */
+	if (nbatch == 0 && journal_pending(S.journal) == 0)
 		return;
 	bounce_flush();		/* DSNs durable before the failures are */
 	if (journal_sync(S.journal, err, sizeof(err)) == -1)

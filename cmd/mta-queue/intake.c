@@ -388,6 +388,8 @@ note_cb(int fd, unsigned events, void *arg)
 	for (; it != NULL; it = next) {
 		next = it->next;
 		S.injected++;
+		/* taken from new/: its receipt, even when stopping */
+		journal_received(&it->e);
 		if (!S.stopping)	/* else in queue/ for the restart */
 			(void)msg_add(&it->e, it->off);
 		envelope_free(&it->e);

@@ -288,6 +288,9 @@ void	commit_add(struct msg *, uint32_t, uint8_t, uint16_t, uint32_t,
 void	commit_msg_done(struct msg *);
 void	commit_flush(void);
 int	commit_replay(void);
+void	journal_received(const struct envelope *);
+void	journal_queue_deferred(const struct queue *, const struct session *,
+	    int, const char *, const char *);
 void	journal_outcome_write(const char *, const struct msg *,
 	    const struct envelope *, size_t, const struct rcpt *, int,
 	    const char *, const char *, const struct session *);

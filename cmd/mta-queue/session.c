@@ -388,6 +388,8 @@ session_failed(struct session *s, const struct proto_rec *rec)
 		queue_fail_all(q, code, dsn, text);
 		return;
 	}
+	/* no server took the connection: the session knew none */
+	journal_queue_deferred(q, NULL, code, dsn, text);
 	if (reply_route(q, proto_get(rec, "mx"), proto_get(rec, "src"))) {
 		queue_kick(q);
 		return;
@@ -495,6 +497,8 @@ session_closed(struct session *s, const struct proto_rec *rec)
 		txn_abandon(s, s->txn);
 		s->txn = NULL;
 	}
+	if (strcmp(reason, "421") == 0 || code == 421)
+		journal_queue_deferred(q, s, code, dsn, text);
 	session_free(s);
 	if (strcmp(reason, "421") == 0 || code == 421) {
 		reply_check(q, code, dsn, text, &brcpt, &bqueue);

@@ -275,6 +275,7 @@ EOF
 conf "$P" <<EOF
 <acct-file |sh $P/cmd.sh>
 	records d,b,t
+	retry-interval 1s
 </acct-file>
 EOF
 $GEN "$P/spool/log" 1000 --per-seg 200

@@ -292,6 +292,75 @@ TEST(other_types_from_other_writers)
 	CHECK_INT(errno, EINVAL);
 }
 
+TEST(receipt_queue_status_rows)
+{
+	struct journal_outcome o;
+	struct journal_header h[2] = {
+		{ "x-campaign", "spring, \"sale\"\r\nnext caf\xc3\xa9" },
+		{ "x-job", "j1" },
+	};
+
+	/* r: default columns, with the headers asked for */
+	layout(1u << ACCT_R, "r *,header_X-Campaign,header_x-job,header_X-No",
+	    NULL);
+	memset(&o, 0, sizeof(o));
+	o.type = "received";
+	o.logged = base.logged;
+	o.queued = base.queued;
+	o.id = base.id;
+	o.orig = base.orig;
+	o.rcpt = base.rcpt;
+	o.orcpt = "rfc822;Bob@example.org";
+	o.src_type = "smtp";
+	o.src_mta = "192.0.2.9";
+	o.size = 2048;
+	o.vmta = "vmta1";
+	o.job = "job7";
+	o.envid = "e1";
+	o.hdr = h;
+	o.nhdr = 2;
+	CHECK_STR(row_of(&o, NULL), "r,2026-11-30 05:36:00+0000,"
+	    "alice@example.com,bob@example.org,rfc822;Bob@example.org,smtp,"
+	    "192.0.2.9,192.0.2.9,,2048,vmta1,job7,e1,"
+	    "\"spring, \"\"sale\"\"\r\nnext caf\xc3\xa9\",j1,");
+
+	/* tq: one per queue */
+	layout(1u << ACCT_TQ, NULL, NULL);
+	memset(&o, 0, sizeof(o));
+	o.type = "qdeferred";
+	o.logged = base.logged;
+	o.vmta = "vmta1";
+	o.queue = "example.org/vmta1";
+	o.code = 421;
+	o.dsn_status = "4.3.2";
+	o.dsn_diag = "smtp;421 4.3.2 busy";
+	o.mx = "mx.example.org";
+	o.mx_ip = "192.0.2.7";
+	o.src = "192.0.2.1";
+	CHECK_STR(row_of(&o, NULL), "tq,2026-11-30 05:36:00+0000,"
+	    "4.3.2 (system not accepting network messages),"
+	    "smtp;421 4.3.2 busy,mx.example.org (192.0.2.7),smtp,192.0.2.1,"
+	    "192.0.2.7,vmta1,example.org/vmta1");
+
+	/* rs: an inbound delayed status */
+	layout(1u << ACCT_RS, NULL, NULL);
+	memset(&o, 0, sizeof(o));
+	o.type = "status";
+	o.logged = base.logged;
+	o.orig = base.orig;
+	o.rcpt = "carol@example.net";
+	o.dsn_action = "delayed";
+	o.dsn_status = "4.2.2";
+	o.dsn_diag = "smtp;452 4.2.2 full";
+	o.bounce_cat = "quota-issues";
+	CHECK_STR(row_of(&o, NULL), "rs,2026-11-30 05:36:00+0000,"
+	    "alice@example.com,carol@example.net,,delayed,"
+	    "4.2.2 (mailbox full),smtp;452 4.2.2 full,,quota-issues,,,");
+	CHECK_INT(acct_type_of_verb("received"), ACCT_R);
+	CHECK_INT(acct_type_of_verb("qdeferred"), ACCT_TQ);
+	CHECK_INT(acct_type_of_verb("status"), ACCT_RS);
+}
+
 TEST(types_and_fields_errors)
 {
 	unsigned m = 0;
@@ -412,6 +481,7 @@ static const struct test_case tests[] = {
 	T(union_of_types),
 	T(quoting),
 	T(other_types_from_other_writers),
+	T(receipt_queue_status_rows),
 	T(types_and_fields_errors),
 	T(status_and_category_tables),
 	T(summary_counts),

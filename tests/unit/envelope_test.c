@@ -533,6 +533,72 @@ TEST(update_in_place)
 	buf_free(&file);
 }
 
+TEST(header_records)
+{
+	struct envelope e, p;
+	struct buf out = BUF_INIT, big = BUF_INIT;
+	char err[256];
+	size_t body;
+	const char *v = "spring, \"sale\"\tcaf\xc3\xa9 100%";
+
+	envelope_init(&e);
+	(void)buf_appends(&e.id, "1");
+	e.time = 5;
+	CHECK_INT(envelope_add_rcpt(&e, "c@d", NULL, NULL), 0);
+	CHECK_INT(envelope_add_header(&e, "x-campaign", v, strlen(v)), 0);
+	/* cut at 256 bytes, not inside the 2-byte sequences */
+	for (int i = 0; i < 200; i++)
+		(void)buf_appends(&big, "\xc3\xa9");
+	CHECK_INT(envelope_add_header(&e, "x-big", big.p, big.len), 0);
+	CHECK_UINT(e.hdr[1].value.len, 256);
+	/* bad names, a NUL, a ninth header */
+	CHECK_INT(envelope_add_header(&e, "X-Up", "a", 1), -1);
+	CHECK_INT(errno, EINVAL);
+	CHECK_INT(envelope_add_header(&e, "", "a", 1), -1);
+	CHECK_INT(envelope_add_header(&e, "a b", "a", 1), -1);
+	CHECK_INT(envelope_add_header(&e, "x", "a\0b", 3), -1);
+	for (int i = 2; i < ENVELOPE_MAXHDR; i++)
+		CHECK_INT(envelope_add_header(&e, "x-n", "1", 1), 0);
+	CHECK_INT(envelope_add_header(&e, "x-n", "1", 1), -1);
+	CHECK_INT(errno, E2BIG);
+	CHECK_INT(envelope_format(&e, &out), 0);
+	CHECK(strstr(out.p, "\nheader x-campaign=spring,%20\"sale\"%09"
+	    "caf%C3%A9%20100%25\n") != NULL);
+	envelope_init(&p);
+	CHECK_INT(envelope_parse(out.p, out.len, &p, &body, err,
+	    sizeof(err)), 0);
+	CHECK_UINT(p.nhdr, ENVELOPE_MAXHDR);
+	CHECK_STR(buf_cstr(&p.hdr[0].name), "x-campaign");
+	CHECK_STR(buf_cstr(&p.hdr[0].value), v);
+	CHECK_UINT(p.hdr[1].value.len, 256);
+	CHECK_INT(memcmp(p.hdr[1].value.p, big.p, 256), 0);
+	envelope_free(&p);
+	envelope_free(&e);
+	buf_free(&out);
+	buf_free(&big);
+
+	/* hostile header records; more than 8 are ignored */
+	EXPECT(HEAD "header x\n\n", "line 5: bad header record");
+	EXPECT(HEAD "header X-A=b\n\n", "line 5: bad header record");
+	EXPECT(HEAD "header =b\n\n", "line 5: bad header record");
+	EXPECT(HEAD "header x=a b\n\n", "line 5: bad header record");
+	EXPECT(HEAD "header x=%00\n\n", "line 5: bad header value");
+	EXPECT(HEAD "header x=%zz\n\n", "line 5: bad header value");
+	{
+		static const char s[] = HEAD "header a=1\nheader b=2\n"
+		    "header c=3\nheader d=4\nheader e=5\nheader f=6\n"
+		    "header g=7\nheader h=8\nheader i=9\nheader j=\n"
+		    "rcpt - 0000 0000000000 0000000000 <c@d>\n\n";
+
+		envelope_init(&p);
+		CHECK_INT(envelope_parse(s, sizeof(s) - 1, &p, &body, err,
+		    sizeof(err)), 0);
+		CHECK_UINT(p.nhdr, ENVELOPE_MAXHDR);
+		CHECK_STR(buf_cstr(&p.hdr[7].value), "8");
+		envelope_free(&p);
+	}
+}
+
 static const struct test_case tests[] = {
 	T(round_trip),
 	T(empty_values),
@@ -543,6 +609,7 @@ static const struct test_case tests[] = {
 	T(truncated),
 	T(garbage),
 	T(update_in_place),
+	T(header_records),
 	{ NULL, NULL }
 };
 

@@ -1097,6 +1097,102 @@ TEST(aux_writer)
 	teardown();
 }
 
+TEST(new_verbs_and_headers)
+{
+	struct journal_outcome o;
+	struct journal_header h[JOURNAL_MAXHDR + 1];
+	struct proto_rec r;
+	struct buf b = BUF_INIT, v = BUF_INIT;
+	char e[256];
+
+	/* a receipt is an outcome: id, n and rcpt */
+	memset(&o, 0, sizeof(o));
+	o.type = "received";
+	o.logged = 1;
+	o.id = "q";
+	o.rcpt = "a@b";
+	o.size = 42;
+	h[0] = (struct journal_header){ "x-campaign",
+	    "spring, \"sale\"\r\n\tcaf\xc3\xa9 100%" };
+	h[1] = (struct journal_header){ "x-empty", "" };
+	o.hdr = h;
+	o.nhdr = 2;
+	CHECK_INT(journal_format(&b, &o), 0);
+	CHECK_STR(buf_cstr(&b), "received logged=1.000000 id=q n=0 rcpt=a@b "
+	    "size=42 header-x-campaign=spring,%20\"sale\"%0D%0A%09caf%C3%A9"
+	    "%20100%25\n");
+	CHECK_INT(proto_parse(b.p, b.len - 1, &r, e, sizeof(e)), 0);
+	CHECK_STR(proto_get(&r, "header-x-campaign"),
+	    "spring, \"sale\"\r\n\tcaf\xc3\xa9 100%");
+	o.id = NULL;
+	CHECK_INT(journal_format(&b, &o), -1);
+	CHECK_INT(errno, EINVAL);
+
+	/* bad header names, too many headers */
+	o.id = "q";
+	h[0].name = "X-Up";
+	CHECK_INT(journal_format(&b, &o), -1);
+	h[0].name = "";
+	CHECK_INT(journal_format(&b, &o), -1);
+	h[0].name = NULL;
+	CHECK_INT(journal_format(&b, &o), -1);
+	for (size_t i = 0; i <= JOURNAL_MAXHDR; i++)
+		h[i] = (struct journal_header){ "x-a", "1" };
+	o.nhdr = JOURNAL_MAXHDR + 1;
+	CHECK_INT(journal_format(&b, &o), -1);
+
+	/* oversize values: within 4096 bytes, cut between characters */
+	for (int i = 0; i < 700; i++)
+		(void)buf_appends(&v, "\xc3\xa9");
+	for (size_t i = 0; i < JOURNAL_MAXHDR; i++)
+		h[i] = (struct journal_header){ "x-big", v.p };
+	o.nhdr = JOURNAL_MAXHDR;
+	buf_reset(&b);
+	CHECK_INT(journal_format(&b, &o), 0);
+	CHECK(b.len <= PROTO_MAXLINE);
+	CHECK(b.len > PROTO_MAXLINE - 20);
+	CHECK(strstr(b.p, "header-x-big=%C3%A9") != NULL);
+	CHECK(strstr(b.p, "%C3\n") == NULL && strstr(b.p, "=\n") == NULL &&
+	    strstr(b.p, "= ") == NULL);
+	CHECK_INT(proto_parse(b.p, b.len - 1, &r, e, sizeof(e)), 0);
+	CHECK_INT(journal_read_outcome(&r, &o, e, sizeof(e)), 0);
+
+	/* a queue's failure: no id, n or rcpt; its queue */
+	memset(&o, 0, sizeof(o));
+	o.type = "qdeferred";
+	o.logged = 2;
+	o.queue = "x.example/v1";
+	o.vmta = "v1";
+	o.code = 421;
+	o.dsn_status = "4.3.2";
+	buf_reset(&b);
+	CHECK_INT(journal_format(&b, &o), 0);
+	CHECK_STR(buf_cstr(&b), "qdeferred logged=2.000000 vmta=v1 "
+	    "queue=x.example/v1 code=421 dsn-status=4.3.2\n");
+	CHECK_INT(proto_parse(b.p, b.len - 1, &r, e, sizeof(e)), 0);
+	CHECK_INT(journal_read_outcome(&r, &o, e, sizeof(e)), 0);
+	o.queue = NULL;
+	CHECK_INT(journal_format(&b, &o), -1);
+	CHECK_INT(proto_parse("qdeferred logged=2", 18, &r, e, sizeof(e)), 0);
+	CHECK_INT(journal_read_outcome(&r, &o, e, sizeof(e)), -1);
+	CHECK_STR(e, "no queue");
+
+	/* an inbound status: rcpt, as bounced */
+	memset(&o, 0, sizeof(o));
+	o.type = "status";
+	o.logged = 3;
+	o.rcpt = "c@d";
+	o.dsn_action = "delayed";
+	buf_reset(&b);
+	CHECK_INT(journal_format(&b, &o), 0);
+	CHECK_STR(buf_cstr(&b), "status logged=3.000000 rcpt=c@d "
+	    "dsn-action=delayed\n");
+	o.rcpt = NULL;
+	CHECK_INT(journal_format(&b, &o), -1);
+	buf_free(&b);
+	buf_free(&v);
+}
+
 static const struct test_case tests[] = {
 	T(format),
 	T(too_long),
@@ -1115,6 +1211,7 @@ static const struct test_case tests[] = {
 	T(no_log_dir),
 	T(report_verbs),
 	T(aux_writer),
+	T(new_verbs_and_headers),
 	{ NULL, NULL }
 };
 
