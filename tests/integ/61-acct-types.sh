@@ -26,6 +26,7 @@ export TZ=UTC
 # --- r, d, tq, rb, rs rows and header_X columns, from the real programs
 qinit <<EOF
 host-name mta.example.test
+run-as-root yes
 smtp-listener 127.0.0.1:26404
 <source 127.0.0.1>
 	always-allow-relaying yes
