@@ -23,6 +23,7 @@
 #include "err.h"
 #include "acct.h"
 #include "buf.h"
+#include "conf.h"
 #include "journal.h"
 #include "proto.h"
 
@@ -191,6 +192,32 @@ acct_types_parse(const char *s, unsigned *mask, char *err, size_t errlen)
 	}
 	*mask = m;
 	return 0;
+}
+
+/*
+ * acct_conf_wants - does some <acct-file> of c take records of type t?
+ * (a "records" value that does not parse takes none: mta-acct refuses it)
+ */
+bool
+acct_conf_wants(const struct conf *c, enum acct_type t)
+{
+	const struct conf_directive *d;
+	unsigned mask;
+	char err[256];
+
+	for (const struct conf_block *b = conf_root(c)->child; b != NULL;
+	    b = b->next) {
+		if (b->scope != CONF_S_ACCT)
+			continue;
+		mask = ACCT_DEFAULT_TYPES;
+		if ((d = conf_block_get(b, CONF_RECORDS)) != NULL &&
+		    !d->cleared && acct_types_parse(d->str != NULL ? d->str :
+		    d->text, &mask, err, sizeof(err)) == -1)
+			continue;
+		if (mask & (1u << t))
+			return true;
+	}
+	return false;
 }
 
 /* acct_type_name - the short name of a type, as the "type" column holds */

@@ -19,6 +19,8 @@
 #include "buf.h"
 #include "journal.h"
 
+struct conf;
+
 enum acct_type {
 	ACCT_D, ACCT_B, ACCT_T, ACCT_TQ, ACCT_R, ACCT_F, ACCT_RB, ACCT_RS,
 	ACCT_NTYPES
@@ -55,6 +57,7 @@ struct acct_rec {
 };
 
 int	acct_types_parse(const char *, unsigned *, char *, size_t);
+bool	acct_conf_wants(const struct conf *, enum acct_type);
 const char *acct_type_name(enum acct_type);
 int	acct_type_of_verb(const char *);
 

@@ -121,7 +121,8 @@ commit_soon(void)
 /*
  * journal_received - journal a "received" record for each recipient of
  * a message taken from new/ (PowerMTA's r records), before msg_add()
- * so that they come before its outcomes
+ * so that they come before its outcomes; only when some <acct-file>
+ * takes r records, since they double the journal's records
  */
 void
 journal_received(const struct envelope *e)
@@ -130,6 +131,8 @@ journal_received(const struct envelope *e)
 	struct journal_header hdr[JOURNAL_MAXHDR];
 	double now = now_logged();
 
+	if (!S.receipts)
+		return;
 	for (size_t i = 0; i < e->nrcpt; i++) {
 		memset(&o, 0, sizeof(o));
 		o.type = "received";

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acct.h"
 #include "admin.h"
 #include "conf.h"
 #include "control.h"
@@ -69,6 +70,7 @@ admin_reload(char *err, size_t errlen)
 		return -1;
 	}
 	S.conf = c;
+	S.receipts = acct_conf_wants(c, ACCT_R);
 	if (bounce_setup(err, errlen) == -1)
 		log_warn("reload: %s", err);
 	queue_resettle();
@@ -185,6 +187,7 @@ main(int argc, char *argv[])
 	S.started = time(NULL);
 	if ((S.conf = load_conf(confpath, err, sizeof(err))) == NULL)
 		die(EX_CONFIG, "%s", err);
+	S.receipts = acct_conf_wants(S.conf, ACCT_R);
 	conf_resolve_global(S.conf, &g);
 	if ((S.spooldir = strdup(conf_str(&g, CONF_SPOOL))) == NULL)
 		die(EX_TEMPFAIL, "out of memory");

@@ -189,6 +189,7 @@ struct sched {
 	int		 verbose;
 	size_t		 nworkers_want;
 	bool		 stopping;
+	bool		 receipts;	/* an <acct-file> takes r records */
 	time_t		 started;
 	int64_t		 total_max_smtp_out;	/* 0: none */
 	size_t		 nsessions;

@@ -124,9 +124,7 @@ eq "smtp-sink: messages" "$(sink_count 25451)" $((nmsg * 4))
 mx_wait 25452 messages $((nmsg * 7)) ||
     fail "mx.py: $(mx_stat 25452 messages) messages, want $((nmsg * 7))"
 eq "journal: delivered" "$(jcount delivered)" $((nmsg * 11))
-eq "journal: received" "$(jcount received)" $((nmsg * 11))
-eq "journal: nothing else" \
-    "$(cat "$QS"/log/* | grep -v '^received ' | grep -vc '^delivered ')" 0
+eq "journal: nothing else" "$(cat "$QS"/log/* | grep -vc '^delivered ')" 0
 qstop
 
 # --- what arrived ---------------------------------------------------
