@@ -75,6 +75,7 @@ struct afile {
 };
 
 struct acctd {
+	struct conf *conf;		/* the layouts point into it */
 	char	*spooldir;
 	char	*logdir;
 	struct afile *files;
@@ -104,6 +105,7 @@ int	afile_save_pos(struct afile *);
 
 /* setup.c */
 void	acctd_setup(struct acctd *, const char *);
+void	acctd_free(struct acctd *);
 
 /* summary.c */
 int	summary_main(int, char **);

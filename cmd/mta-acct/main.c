@@ -179,5 +179,7 @@ main(int argc, char *argv[])
 			wait_events(&ad, pfd, infd);
 	}
 	log_info("stopping");
+	free(pfd);
+	acctd_free(&ad);
 	return 0;
 }

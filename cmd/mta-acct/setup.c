@@ -145,4 +145,25 @@ acctd_setup(struct acctd *ad, const char *confpath)
 		if (b->scope == CONF_S_ACCT)
 			setup_file(ad, b, &ad->files[ad->nfiles++]);
 	/* the layouts point into the config: it stays loaded */
+	ad->conf = c;
+}
+
+/* acctd_free - release what acctd_setup allocated (the fds stay open) */
+void
+acctd_free(struct acctd *ad)
+{
+	for (size_t i = 0; i < ad->nfiles; i++) {
+		struct afile *f = &ad->files[i];
+
+		free(f->name);
+		free(f->layout);
+		free(f->posfile);
+		free(f->move_to);
+		buf_free(&f->out);
+	}
+	free(ad->files);
+	free(ad->spooldir);
+	free(ad->logdir);
+	conf_free(ad->conf);
+	memset(ad, 0, sizeof(*ad));
 }

@@ -31,10 +31,11 @@ start() {
 	on_exit="kill $pid 2>/dev/null; $on_exit"
 }
 
-# stop: SIGTERM and wait
+# stop: SIGTERM and wait; its exit status in $status
 stop() {
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	status=$?
 }
 
 # caught_up DIR NAME: the position of acct-file NAME is the journal's end
@@ -76,6 +77,9 @@ start "$D"
 wait_caught_up "$D" "$(pos "$D/acct.csv")"
 wait_caught_up "$D" "$(pos "$D/d.csv")"
 stop
+# under SAN=1, LeakSanitizer makes a leak at exit a failure
+eq "SIGTERM: exit 0, nothing leaked" \
+    "$status $(grep -c LeakSanitizer "$D/err")" "0 0"
 eq "d,b,t rows" "$($VERIFY --count 300 "$D/acct.csv")" "ok 300"
 eq "d rows" "$($VERIFY --count 300 --types d "$D/d.csv")" "ok 75"
 eq "header" "$(head -n 1 "$D/d.csv" | tr -d '\r')" \
