@@ -462,7 +462,8 @@ apply_log_line(struct suppress *s, const char *p, size_t n)
 
 /* --- reading the store ----------------------------------------------- */
 
-static size_t	snap_bound(const struct suppress *, const char *, size_t);
+static size_t	snap_bound(const struct suppress *, size_t, size_t, const char *,
+	    size_t);
 
 static int
 path_of(const struct suppress *s, const char *name, char *out, size_t len)
@@ -534,8 +535,8 @@ map_snapshot(struct suppress *s)
 	while (s->maplen > s->data && s->map[s->maplen - 1] != '\n')
 		s->maplen--;
 	/* "@" sorts before every @domain key, "A" after them all */
-	s->dom = snap_bound(s, "@", 1);
-	s->domend = snap_bound(s, "A", 1);
+	s->dom = snap_bound(s, s->data, s->maplen, "@", 1);
+	s->domend = snap_bound(s, s->dom, s->maplen, "A", 1);
 	return 0;
 bad:
 	unmap(s);
@@ -783,13 +784,15 @@ keycmp(const char *key, size_t klen, const char *p, size_t n)
 }
 
 /*
- * snap_bound - the offset of the snapshot's first line whose key is not
- * less than key (the end of the entries if none)
+ * snap_bound - the offset of the first line of the snapshot between
+ * offsets lo and hi (line starts) whose key is not less than key (hi if
+ * none)
  */
 static size_t
-snap_bound(const struct suppress *s, const char *key, size_t klen)
+snap_bound(const struct suppress *s, size_t lo, size_t hi, const char *key,
+    size_t klen)
 {
-	size_t lo = s->data, hi = s->maplen, mid, start, end;
+	size_t mid, start, end;
 	const char *nl;
 
 	/* lo and hi stay line starts: below lo every key is less */
@@ -817,32 +820,21 @@ static const char *
 snap_find(const struct suppress *s, const char *key, size_t klen,
     size_t *linelen)
 {
-	size_t lo = s->data, hi = s->maplen, mid, start, end;
+	size_t lo = s->data, hi = s->maplen, end;
 	const char *nl;
-	int c;
 
 	if (klen > 0 && key[0] == '@') {
 		lo = s->dom;
 		hi = s->domend;
 	}
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		start = mid;
-		while (start > lo && s->map[start - 1] != '\n')
-			start--;
-		nl = memchr(s->map + start, '\n', hi - start);
-		end = nl != NULL ? (size_t)(nl - s->map) : hi;
-		c = keycmp(key, klen, s->map + start, end - start);
-		if (c == 0) {
-			*linelen = end - start;
-			return s->map + start;
-		}
-		if (c < 0)
-			hi = start;
-		else
-			lo = end + 1;
-	}
-	return NULL;
+	if ((lo = snap_bound(s, lo, hi, key, klen)) >= hi)
+		return NULL;
+	nl = memchr(s->map + lo, '\n', hi - lo);
+	end = nl != NULL ? (size_t)(nl - s->map) : hi;
+	if (keycmp(key, klen, s->map + lo, end - lo) != 0)
+		return NULL;
+	*linelen = end - lo;
+	return s->map + lo;
 }
 
 /*
