@@ -127,6 +127,7 @@ config_reload(struct smtpd *srv)
 	char err[512], host[256];
 	const char *spool;
 	size_t nbad;
+	bool keep_tls = false;
 
 	if ((c = config_load(srv->conf_path)) == NULL) {
 		log_warn("reload: %s refused, the running config kept",
@@ -146,8 +147,7 @@ config_reload(struct smtpd *srv)
 			log_warn("reload: %s: keeping the certificate loaded "
 			    "as root (a new one takes a restart)", err);
 			err[0] = '\0';
-			tls = srv->tls;
-			srv->tls = NULL;
+			keep_tls = true;
 		}
 	}
 	if (err[0] != '\0') {
@@ -171,8 +171,10 @@ config_reload(struct smtpd *srv)
 	    strcmp(spool, srv->spool_dir) != 0)
 		log_warn("reload: spool %s: takes a restart; still %s", spool,
 		    srv->spool_dir);
-	SSL_CTX_free(srv->tls);
-	srv->tls = tls;
+	if (!keep_tls) {
+		SSL_CTX_free(srv->tls);
+		srv->tls = tls;
+	}
 	(void)strlcpy(srv->hostname, host, sizeof(srv->hostname));
 	srv->gen = gen;
 	srv->conf = c;

@@ -3,7 +3,8 @@
 # listener and reads a root-only TLS key as root, then runs as nobody
 # for good (every uid and gid, no other group), writes the spool as
 # nobody, and after SIGHUP keeps the key it can no longer read while it
-# still opens a new listener and takes mail.  As root without -u it
+# still opens a new listener and takes mail, and keeps it when a reload
+# is refused.  As root without -u it
 # refuses to start unless the config says run-as-root yes.  Needs root
 # and the user nobody: else it says "skip".
 . "$TOP/tests/integ/lib/common.sh"
@@ -128,6 +129,21 @@ eq "3 in new/" "$(find "$S/new" -type f -user nobody | wc -l)" 3
 kill -0 $pid 2>/dev/null
 eq "still running" $? 0
 eq "still nobody" "$(ps -o user= -p $pid)" nobody
+
+# SIGHUP with a list that does not load: refused, and the certificate
+# read as root still serves (it was once freed with the refused config)
+printf 'not an address\n' >"$T/bad.txt"
+chmod 644 "$T/bad.txt"
+cp "$C" "$T/good.conf"
+{ cat "$T/good.conf"; printf '<address-list broken>\n'
+  printf '    address-file %s\n</address-list>\n' "$T/bad.txt"
+  printf '<source 127.0.0.2>\n    suppression-lists broken\n</source>\n'
+} >"$C"
+kill -HUP $pid
+waitlog "reload: $C refused"
+eq "reload with a broken list refused" $? 0
+eq "STARTTLS after the refused reload" "$(send ${P}0 fifth)" 250
+cp "$T/good.conf" "$C"
 
 # run-as-root yes: root may stay root (tests and odd setups)
 kill $pid
