@@ -21,7 +21,7 @@
 #define SUPPRESS_LISTMAX	64	/* octets in a list name */
 #define SUPPRESS_REASONMAX	512	/* octets of a reason kept */
 #define SUPPRESS_KEYMAX		256	/* octets in a key */
-#define SUPPRESS_LOOKUPMAX	2	/* entries of an address: own, @domain */
+#define SUPPRESS_LOOKUPMAX	2	/* an address's entries: own, @domain */
 
 #define SUPPRESS_WRITE		0x01	/* suppress_open: will add/remove */
 

@@ -369,7 +369,8 @@ verp_key_read(const char *path, unsigned char key[VERP_KEYLEN])
 
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return -1;
-	n = read(fd, b, sizeof(b));	/* one more: a longer file is not ours */
+	/* one byte more: a longer file is not ours */
+	n = read(fd, b, sizeof(b));
 	(void)close(fd);
 	if (n != VERP_KEYLEN) {
 		explicit_bzero(b, sizeof(b));

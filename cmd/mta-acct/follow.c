@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -504,7 +505,7 @@ pipe_ready(struct afile *f)
 		}
 		/* each command begins with a header line, as in PowerMTA */
 		if (acct_header(&f->out, f->layout) == -1)
-			die_sys(75, "out of memory");
+			die_sys(EX_TEMPFAIL, "out of memory");
 		f->out_since = time(NULL);
 		f->after = f->cur;
 	}
@@ -716,7 +717,7 @@ fail:
 	/* cut what reached the file: the next try writes it again */
 	if (ftruncate(f->fd, (off_t)f->size) == -1 ||
 	    lseek(f->fd, (off_t)f->size, SEEK_SET) == -1)
-		die_sys(75, "%s: cannot cut back to %llu", f->path,
+		die_sys(EX_TEMPFAIL, "%s: cannot cut back to %llu", f->path,
 		    (unsigned long long)f->size);
 	return -1;
 }
@@ -727,7 +728,7 @@ commit_pipe(struct afile *f, const struct cursor *c)
 {
 	push_checkpoint(f, &f->cur);
 	if (buf_append(&f->out, batch.p, batch.len) == -1)
-		die_sys(75, "out of memory");
+		die_sys(EX_TEMPFAIL, "out of memory");
 	f->out_since = time(NULL);
 	f->after = *c;
 	return pipe_ready(f) == 1 ? 0 : -1;
@@ -890,5 +891,5 @@ afile_rotate_check(struct afile *f, time_t now)
 	f->started = now;
 	(void)afile_save_pos(f);
 	if (open_csv(f) == -1)
-		die_sys(75, "%s", f->path);
+		die_sys(EX_TEMPFAIL, "%s", f->path);
 }

@@ -41,7 +41,7 @@ struct note {
 	enum dsn_kind	 kind;
 	enum dsn_format	 fmt;		/* notes of one DSN share it */
 	int		 code;
-	uint32_t	 prev_at;	/* DSN_DELAY: rcpt's delayed_at before */
+	uint32_t	 prev_at;	/* DSN_DELAY: the rcpt's old delayed_at */
 	time_t		 when;
 	char		 status[16];
 	char		 mx[256];

@@ -315,7 +315,8 @@ rollup_hosts(const struct dns_result *res, const char *name, struct buf *b)
 		if (r == NULL || strcmp(r, name) != 0)
 			continue;
 		if ((b->len > 0 && buf_appendc(b, res->host[i].pref == pref ?
-		    ',' : ';') == -1) || buf_appends(b, res->host[i].name) == -1)
+		    ',' : ';') == -1) ||
+		    buf_appends(b, res->host[i].name) == -1)
 			die(EX_TEMPFAIL, "out of memory");
 		pref = res->host[i].pref;
 	}
