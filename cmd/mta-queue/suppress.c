@@ -443,10 +443,17 @@ supp_outcome(struct rcpt *r, const struct envelope *e, int state, int code,
 		soft_forget(key);
 }
 
+static int
+pend_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct pending *)a)->addr,
+	    ((const struct pending *)b)->addr);
+}
+
 /*
  * supp_flush - add the addresses collected since the last flush to the
- * list "default" in one batch; an address the store holds already (in
- * any list, or by its domain) is left as it is
+ * list "default" in one batch, each once; an address the store holds
+ * already (in any list, or by its domain) is left as it is
  */
 void
 supp_flush(void)
@@ -465,8 +472,11 @@ supp_flush(void)
 	}
 	if ((v = calloc(npend, sizeof(*v))) == NULL)
 		die(EX_TEMPFAIL, "out of memory");
+	/* keys: two recipients may share one, and one outcome add twice */
+	qsort(pend, npend, sizeof(*pend), pend_cmp);
 	for (size_t i = 0; i < npend; i++) {
-		if (suppress_lookup(store, pend[i].addr, e,
+		if ((i > 0 && strcmp(pend[i].addr, pend[i - 1].addr) == 0) ||
+		    suppress_lookup(store, pend[i].addr, e,
 		    SUPPRESS_LOOKUPMAX) > 0)
 			continue;
 		v[n].addr = pend[i].addr;

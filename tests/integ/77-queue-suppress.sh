@@ -5,7 +5,8 @@
 # while the other recipient of its message is delivered; with
 # permanent-bounce-after 2s an address answered 451 is added to the list
 # "default" after 2 s and fails at its next try; <bounce-action> blocks:
-# "suppress" on a 550 5.1.1 (bad-mailbox) adds the address, "retry" on a
+# "suppress" on a 550 5.1.1 (bad-mailbox) adds the address (once, for
+# two recipients of one address in one flush), "retry" on a
 # 552 5.2.2 (quota-issues) retries it until max-tries, then fails it,
 # "bounce" fails a 452 (quota-issues) at once, "retry" of type transient
 # waits its own retry-after;
@@ -66,6 +67,7 @@ EOF
 start_mx "127.0.0.1:$MX" \
     --reply 'RCPT:^soft@:451 4.2.0 try again later' \
     --reply 'RCPT:^bad@:550 5.1.1 user unknown' \
+    --reply 'RCPT:^[Tt]wice@:550 5.1.1 user unknown' \
     --reply 'RCPT:^full@:552 5.2.2 mailbox full' \
     --reply 'RCPT:^now@:452 4.2.2 mailbox full' \
     --reply 'RCPT:^spam@:451 4.7.1 message looks like spam' || exit 1
@@ -87,6 +89,7 @@ inj 1 v@hold.test
 inj 1 w@wait.test
 inj 1 soft@dest.test
 inj 1 bad@dest.test
+inj 1 Twice@dest.test twice@dest.test
 inj 1 full@dest.test
 inj 1 now@dest.test
 inj 1 spam@dest.test
@@ -118,6 +121,10 @@ match "bad-mailbox: category" "$(rcptof failed bad@dest.test)" \
 wait_until '[ -n "$(shown bad@dest.test)" ]' 2
 eq "bad-mailbox: suppressed" "$(shown bad@dest.test)" \
     "default 550 5.1.1 user unknown"
+# two recipients of one address (one key) in one flush: added once
+wait_until '[ -n "$(shown twice@dest.test)" ]' 2
+eq "one key twice: one addition" \
+    "$(grep -c 'suppressed rcpt=<twice@dest.test>' "$QLOG")" 1
 
 # bounce-action retry: a 552 deferred once, failed at the second try
 wait_until '[ -n "$(rcptof failed full@dest.test)" ]' 5 ||
