@@ -397,6 +397,8 @@ soft_bounce(const struct rcpt *r, const char *key, time_t now)
  * deferral.  A delivery ends its address's soft bounces; a deferral by
  * a session counts towards permanent-bounce-after; a matching
  * <bounce-action> "suppress" adds the address to the list "default".
+ * A deferral with a 5xx code is a permanent failure that a
+ * <bounce-action> retries: neither a soft bounce nor a transient one.
  */
 void
 supp_outcome(struct rcpt *r, const struct envelope *e, int state, int code,
@@ -411,7 +413,8 @@ supp_outcome(struct rcpt *r, const struct envelope *e, int state, int code,
 
 	if (e == NULL || i >= e->nrcpt || refusing ||
 	    e->rcpt[i].addr.p == NULL ||
-	    (state == ENVELOPE_DELIVERED && nsoft == 0))
+	    (state == ENVELOPE_DELIVERED && nsoft == 0) ||
+	    (state == ENVELOPE_PENDING && code >= 500))
 		return;
 	if (state != ENVELOPE_DELIVERED && (state != ENVELOPE_PENDING ||
 	    s != NULL))

@@ -9,7 +9,8 @@
 # two recipients of one address in one flush), "retry" on a
 # 552 5.2.2 (quota-issues) retries it until max-tries, then fails it,
 # "bounce" fails a 452 (quota-issues) at once, "retry" of type transient
-# waits its own retry-after;
+# waits its own retry-after, and a permanent failure it retries past
+# permanent-bounce-after is not a soft bounce;
 # after SIGHUP a source's new suppression-lists apply to a recipient
 # already queued, and one that cannot be read (an address-file missing)
 # defers it with 451 4.3.0 until it is fixed.
@@ -57,6 +58,13 @@ permanent-bounce-after 2s
 	action bounce
 </bounce-action>
 <bounce-action>
+	type permanent
+	match spam-related
+	action retry
+	retry-after 1s
+	max-tries 4
+</bounce-action>
+<bounce-action>
 	type transient
 	match spam-related
 	action retry
@@ -70,7 +78,8 @@ start_mx "127.0.0.1:$MX" \
     --reply 'RCPT:^[Tt]wice@:550 5.1.1 user unknown' \
     --reply 'RCPT:^full@:552 5.2.2 mailbox full' \
     --reply 'RCPT:^now@:452 4.2.2 mailbox full' \
-    --reply 'RCPT:^spam@:451 4.7.1 message looks like spam' || exit 1
+    --reply 'RCPT:^spam@:451 4.7.1 message looks like spam' \
+    --reply 'RCPT:^spam5@:554 5.7.1 message looks like spam' || exit 1
 
 # rcptof VERB ADDR: the journal records of VERB for ADDR
 rcptof() {
@@ -93,6 +102,7 @@ inj 1 Twice@dest.test twice@dest.test
 inj 1 full@dest.test
 inj 1 now@dest.test
 inj 1 spam@dest.test
+inj 1 spam5@dest.test
 "$CTL" -C "$QC" suppress add -r "operator" gone@dest.test >/dev/null ||
     fail "suppress add gone"
 "$CTL" -C "$QC" suppress add -l vip v@hold.test >/dev/null ||
@@ -149,6 +159,16 @@ t2=$(rcptof deferred spam@dest.test | sed 's/.*logged=\([0-9.]*\) .*/\1/')
 t3=$(rcptof failed spam@dest.test | sed 's/.*logged=\([0-9.]*\) .*/\1/')
 eq "transient retry: waited its retry-after" "$(awk -v a="$t2" -v b="$t3" \
     'BEGIN { print (b - a >= 1) ? "yes" : b - a }')" yes
+
+# a 554 retried by <bounce-action> for 3 s is no soft bounce: it fails
+# as itself at max-tries, never suppressed by permanent-bounce-after
+wait_until '[ -n "$(rcptof failed spam5@dest.test)" ]' 8 ||
+    fail "spam5@dest.test never failed"
+eq "permanent retried: deferred" \
+    "$(rcptof deferred spam5@dest.test | wc -l)" 3
+match "permanent retried: failed as itself" \
+    "$(rcptof failed spam5@dest.test)" '*code=554 *'
+eq "permanent retried: not suppressed" "$(shown spam5@dest.test)" ""
 
 # permanent-bounce-after 2s: 451s for 2 s, then suppressed, then failed
 wait_until '[ -n "$(rcptof failed soft@dest.test)" ]' 8 ||
