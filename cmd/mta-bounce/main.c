@@ -78,7 +78,10 @@ verp(const char *msg, size_t n, const char *rcpt, const char *spooldir,
 	char path[4096];
 	int rc;
 
-	(void)snprintf(path, sizeof(path), "%s/%s", spooldir, VERP_KEYFILE);
+	rc = snprintf(path, sizeof(path), "%s/%s", spooldir, VERP_KEYFILE);
+	if (rc < 0 || (size_t)rc >= sizeof(path))
+		die(EX_TEMPFAIL, "%s/%s: path too long", spooldir,
+		    VERP_KEYFILE);
 	if (verp_key_read(path, key) == -1) {
 		if (errno != ENOENT)
 			die_sys(EX_TEMPFAIL, "%s", path);
