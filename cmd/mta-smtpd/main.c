@@ -59,14 +59,17 @@ drop(struct smtpd *srv, const char *user)
 {
 	const char *spec;
 	char err[512];
+	bool root;
 
 	spec = conf_str(&srv->global, CONF_SMTP_SERVER_TLS_CERTIFICATE);
-	if (geteuid() == 0 && spec != NULL && (srv->root_cert = strdup(spec)) ==
-	    NULL)
+	root = geteuid() == 0;
+	if (root && spec != NULL && (srv->root_cert = strdup(spec)) == NULL)
 		die_sys(EX_TEMPFAIL, "out of memory");
 	if (priv_drop(user, err, sizeof(err)) == -1)
+		/* as root, any failure to change ids is the system's */
 		die(errno == ENOENT ? EX_NOUSER : errno == EINVAL ? EX_USAGE :
-		    errno == EPERM ? EX_NOPERM : EX_OSERR, "-u %s", err);
+		    errno == EPERM && !root ? EX_NOPERM : EX_OSERR, "-u %s",
+		    err);
 	log_info("running as user %s (uid %lu, gid %lu)", user,
 	    (unsigned long)getuid(), (unsigned long)getgid());
 }
