@@ -64,11 +64,14 @@ struct journal_outcome {
 };
 
 struct journal;
+struct buf;
 
 struct journal *journal_open(const char *, char *, size_t);
 struct journal *journal_open_aux(const char *, const char *, char *, size_t);
 int	journal_write(struct journal *, const struct journal_outcome *);
 int	journal_sync(struct journal *, char *, size_t);
+void	journal_sync_take(struct journal *, struct buf *);
+int	journal_sync_buf(struct journal *, struct buf *, char *, size_t);
 size_t	journal_pending(const struct journal *);
 int	journal_close(struct journal *, char *, size_t);
 const char *journal_segment(const struct journal *);
