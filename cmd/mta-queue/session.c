@@ -6,7 +6,8 @@
  * A session sends one transaction at a time: the recipients of one
  * message in its queue, at most max-rcpt-per-transaction of them; it
  * closes when its queue has had nothing ready for SESSION_LINGER_MS
- * (at once when another queue waits for a shared slot), when
+ * (no linger starts while another queue waits for a shared slot, and
+ * one under way ends at its session's next look), when
  * max-msg-per-connection is reached, or when the queue pauses or waits
  * for a retry.  The linger keeps the sessions of a queue fed by the
  * intake, a few hundred messages at a time, from closing and opening
