@@ -1037,13 +1037,13 @@ write_all(int fd, const char *p, size_t n, off_t off)
 }
 
 /*
- * sync_buf - put the records of b on disk with one write and one
- * fdatasync(2), after starting a new segment if the open one is full;
- * b is emptied.  -1 with errno set and err filled, and the records kept
- * in b, when any step fails.
+ * journal_sync_buf - put the records of b (journal_sync_take) on disk
+ * with one write and one fdatasync(2), after starting a new segment if
+ * the open one is full; b is emptied.  -1 with errno set and err
+ * filled, and the records kept in b, when any step fails.
  */
-static int
-sync_buf(struct journal *j, struct buf *b, char *err, size_t errlen)
+int
+journal_sync_buf(struct journal *j, struct buf *b, char *err, size_t errlen)
 {
 	int save;
 
@@ -1078,13 +1078,13 @@ undo:
 }
 
 /*
- * journal_sync - put every buffered record on disk (sync_buf); on
- * failure the records stay buffered for the next call
+ * journal_sync - put every buffered record on disk (journal_sync_buf);
+ * on failure the records stay buffered for the next call
  */
 int
 journal_sync(struct journal *j, char *err, size_t errlen)
 {
-	return sync_buf(j, &j->buf, err, errlen);
+	return journal_sync_buf(j, &j->buf, err, errlen);
 }
 
 /*
@@ -1101,16 +1101,6 @@ journal_sync_take(struct journal *j, struct buf *b)
 	*b = j->buf;
 	j->buf = t;
 	buf_reset(&j->buf);
-}
-
-/*
- * journal_sync_buf - put the records taken into b on disk, as
- * journal_sync() does; on failure they stay in b
- */
-int
-journal_sync_buf(struct journal *j, struct buf *b, char *err, size_t errlen)
-{
-	return sync_buf(j, b, err, errlen);
 }
 
 /*

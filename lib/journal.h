@@ -7,7 +7,9 @@
  * journal_sync() returns only when every record written before it is on
  * disk.  mta-queue changes a recipient's spool state only after the
  * record saying so is durable, so the journal is the write-ahead log of
- * the spool's recipient states.
+ * the spool's recipient states.  journal_sync_take() and
+ * journal_sync_buf() split a sync in two, so that its write and
+ * fdatasync run on another thread while the next records are written.
  *
  * An auxiliary writer (journal_open_aux(), mta-bounce) appends to a
  * segment of its own, named after it, while mta-queue holds log/: it

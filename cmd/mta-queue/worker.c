@@ -8,10 +8,10 @@
  * loop iteration (the next transactions of every session whose answers
  * came in one read) leave in one write(2), from a timer of 0 ms that
  * runs after the iteration's events: one wakeup of the worker, not one
- * a record.  A worker that dies
- * takes its sessions with it: their unanswered recipients go back to
- * their queues without counting an attempt, and the worker is started
- * again after a delay that doubles up to WORKER_MAX_BACKOFF.
+ * a record.  A worker that dies takes its sessions with it: their
+ * unanswered recipients go back to their queues without counting an
+ * attempt, and the worker is started again after a delay that doubles
+ * up to WORKER_MAX_BACKOFF.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
