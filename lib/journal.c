@@ -1094,24 +1094,24 @@ write_all(int fd, const char *p, size_t n, off_t off)
 }
 
 /*
- * journal_sync - put every buffered record on disk with one write and one
- * fdatasync(2), after starting a new segment if the open one is full;
- * -1 with errno set and err filled, and the records still buffered for
- * the next call, when any step fails
+ * journal_sync_buf - put the records of b (journal_sync_take) on disk
+ * with one write and one fdatasync(2), after starting a new segment if
+ * the open one is full; b is emptied.  -1 with errno set and err
+ * filled, and the records kept in b, when any step fails.
  */
 int
-journal_sync(struct journal *j, char *err, size_t errlen)
+journal_sync_buf(struct journal *j, struct buf *b, char *err, size_t errlen)
 {
 	int save;
 
-	if (j->buf.len == 0)
+	if (b->len == 0)
 		return 0;
 	if (j->fd != -1 && (size_t)j->off >= j->rotate &&
 	    rotate(j, err, errlen) == -1)
 		return -1;
 	if (j->fd == -1 && new_segment(j, err, errlen) == -1)
 		return -1;
-	if (write_all(j->fd, j->buf.p, j->buf.len, j->off) == -1) {
+	if (write_all(j->fd, b->p, b->len, j->off) == -1) {
 		err_sys(err, errlen, "%s/%s: write", j->logdir, j->name);
 		goto undo;
 	}
@@ -1119,8 +1119,8 @@ journal_sync(struct journal *j, char *err, size_t errlen)
 		err_sys(err, errlen, "%s/%s: fdatasync", j->logdir, j->name);
 		goto undo;
 	}
-	j->off += (off_t)j->buf.len;
-	buf_reset(&j->buf);
+	j->off += (off_t)b->len;
+	buf_reset(b);
 	return 0;
 
 undo:
@@ -1132,6 +1132,32 @@ undo:
 	(void)ftruncate(j->fd, j->off);
 	errno = save;
 	return -1;
+}
+
+/*
+ * journal_sync - put every buffered record on disk (journal_sync_buf);
+ * on failure the records stay buffered for the next call
+ */
+int
+journal_sync(struct journal *j, char *err, size_t errlen)
+{
+	return journal_sync_buf(j, &j->buf, err, errlen);
+}
+
+/*
+ * journal_sync_take - move the buffered records into b (empty), for a
+ * journal_sync_buf() that may run on another thread while the caller
+ * writes the next records: only journal_write() may touch j until it
+ * returns, and one such sync runs at a time
+ */
+void
+journal_sync_take(struct journal *j, struct buf *b)
+{
+	struct buf t = *b;
+
+	*b = j->buf;
+	j->buf = t;
+	buf_reset(&j->buf);
 }
 
 /*

@@ -7,7 +7,9 @@
  * journal_sync() returns only when every record written before it is on
  * disk.  mta-queue changes a recipient's spool state only after the
  * record saying so is durable, so the journal is the write-ahead log of
- * the spool's recipient states.
+ * the spool's recipient states.  journal_sync_take() and
+ * journal_sync_buf() split a sync in two, so that its write and
+ * fdatasync run on another thread while the next records are written.
  *
  * An auxiliary writer (journal_open_aux(), mta-bounce) appends to a
  * segment of its own, named after it, while mta-queue holds log/: it
@@ -79,11 +81,14 @@ struct journal_outcome {
 };
 
 struct journal;
+struct buf;
 
 struct journal *journal_open(const char *, char *, size_t);
 struct journal *journal_open_aux(const char *, const char *, char *, size_t);
 int	journal_write(struct journal *, const struct journal_outcome *);
 int	journal_sync(struct journal *, char *, size_t);
+void	journal_sync_take(struct journal *, struct buf *);
+int	journal_sync_buf(struct journal *, struct buf *, char *, size_t);
 size_t	journal_pending(const struct journal *);
 int	journal_close(struct journal *, char *, size_t);
 const char *journal_segment(const struct journal *);

@@ -4,21 +4,33 @@
  * Every outcome is written to the journal as it arrives; the spool
  * changes it implies (a recipient's state field rewritten, a finished
  * message unlinked) wait in a batch.  A flush makes the journal durable
- * with one journal_sync() and only then applies the batch, without
- * syncing the spool: the synced journal is the write-ahead log, and a
- * restart replays it (commit_replay) for messages still in the spool.
+ * with one sync and only then applies the batch, without syncing the
+ * spool: the synced journal is the write-ahead log, and a restart
+ * replays it (commit_replay) for messages still in the spool.
+ *
+ * The sync runs on a thread of its own, so that the loop keeps
+ * dispatching while the disk flushes: the batch and the journal's
+ * buffered records go to the thread together (journal_sync_take), the
+ * next outcomes gather in a new batch, and when the thread reports
+ * through an eventfd(2) the loop applies the synced batch.  One sync is
+ * in flight at a time; a flush asked for meanwhile starts as soon as it
+ * ends, so under load the batches follow the time a sync takes.
  */
+#include <sys/eventfd.h>
 #include <sys/time.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "journal.h"
 #include "log.h"
 #include "queue.h"
@@ -35,15 +47,121 @@ struct centry {
 	uint8_t		 state;
 };
 
-static struct centry *batch;
-static size_t nbatch, capbatch;
+struct batch {
+	struct centry	*e;
+	size_t		 n, cap;
+};
+
+/*
+ * cur gathers; insync (with the records in recs) is on the thread while
+ * busy.  The thread reads only recs and the journal's file, and writes
+ * sync_rc and err_text; the mutex orders that against the loop.
+ */
+static struct batch cur, insync;
+static struct buf recs = BUF_INIT;
 static struct ev_timer timer;
+static bool busy, again;	/* a sync in flight; another wanted */
+static bool thread_ok, todo, quit;
+static int sync_rc, efd = -1;
+static char err_text[512];
+static pthread_t thread;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+
+static void start_sync(void);
+static void apply(struct batch *);
 
 static void
 flush_cb(void *arg)
 {
 	(void)arg;
-	commit_flush();
+	ev_timer_stop(S.ev, &timer);
+	if (busy)
+		again = true;
+	else
+		start_sync();
+}
+
+/* The sync thread: one journal_sync_buf() per batch handed to it. */
+static void *
+sync_thread(void *arg)
+{
+	uint64_t one = 1;
+	char err[512];
+	int r;
+
+	(void)arg;
+	for (;;) {
+		(void)pthread_mutex_lock(&mu);
+		while (!todo && !quit)
+			(void)pthread_cond_wait(&cv, &mu);
+		if (!todo) {
+			(void)pthread_mutex_unlock(&mu);
+			return NULL;
+		}
+		(void)pthread_mutex_unlock(&mu);
+		r = journal_sync_buf(S.journal, &recs, err, sizeof(err));
+		(void)pthread_mutex_lock(&mu);
+		todo = false;
+		sync_rc = r;
+		if (r == -1)
+			(void)strlcpy(err_text, err, sizeof(err_text));
+		(void)pthread_mutex_unlock(&mu);
+		(void)write(efd, &one, sizeof(one));
+	}
+}
+
+/* The thread is done with a batch: apply it, start the next if due. */
+static void
+synced_cb(int fd, unsigned events, void *arg)
+{
+	uint64_t n;
+	bool done;
+	int r;
+
+	(void)events;
+	(void)arg;
+	(void)read(fd, &n, sizeof(n));
+	(void)pthread_mutex_lock(&mu);
+	done = !todo;
+	r = sync_rc;
+	(void)pthread_mutex_unlock(&mu);
+	if (!busy || !done)
+		return;
+	if (r == -1)
+		die(EX_TEMPFAIL, "journal: %s", err_text);
+	busy = false;
+	apply(&insync);
+	if (again || cur.n >= COMMIT_MAX) {
+		again = false;
+		start_sync();
+	}
+}
+
+/* Start the sync thread; false: the syncs run on the loop. */
+static bool
+thread_start(void)
+{
+	sigset_t all, old;
+	bool ok;
+
+	if ((efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		return false;
+	if (ev_fd_add(S.ev, efd, EV_READ, synced_cb, NULL) == -1) {
+		(void)close(efd);
+		efd = -1;
+		return false;
+	}
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	ok = pthread_create(&thread, NULL, sync_thread, NULL) == 0;
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!ok) {
+		ev_fd_del(S.ev, efd);
+		(void)close(efd);
+		efd = -1;
+	}
+	return ok;
 }
 
 /* commit_init - open the journal */
@@ -59,6 +177,9 @@ commit_init(void)
 		log_warn("journal: %s", err);
 		return -1;
 	}
+	if (!(thread_ok = thread_start()))
+		log_warn("cannot start the journal sync thread: syncing on "
+		    "the loop");
 	return 0;
 }
 
@@ -260,18 +381,18 @@ commit_add(struct msg *m, uint32_t idx, uint8_t state, uint16_t attempts,
 	struct centry *b;
 	size_t cap;
 
-	if (nbatch == capbatch) {
-		cap = capbatch == 0 ? 256 : capbatch * 2;
-		if ((b = reallocarray(batch, cap, sizeof(*b))) == NULL)
+	if (cur.n == cur.cap) {
+		cap = cur.cap == 0 ? 256 : cur.cap * 2;
+		if ((b = reallocarray(cur.e, cap, sizeof(*b))) == NULL)
 			die(EX_TEMPFAIL, "out of memory");
-		batch = b;
-		capbatch = cap;
+		cur.e = b;
+		cur.cap = cap;
 	}
-	batch[nbatch++] = (struct centry){ m, off, idx, next, first,
+	cur.e[cur.n++] = (struct centry){ m, off, idx, next, first,
 	    attempts, state };
 	m->busy++;
 	commit_soon();
-	if (nbatch >= COMMIT_MAX)
+	if (cur.n >= COMMIT_MAX)
 		ev_timer_at(S.ev, &timer, ev_now(S.ev));
 }
 
@@ -297,24 +418,16 @@ open_msg(const struct msg *m)
 	return fd;
 }
 
-/* commit_flush - sync the journal, then apply the batch to the spool */
-void
-commit_flush(void)
+/* apply - write the states of a synced batch into the spool, empty it */
+static void
+apply(struct batch *bt)
 {
 	struct envelope_rcpt er;
 	struct msg *fdm = NULL;
-	char err[512];
 	int fd = -1;
 
-	ev_timer_stop(S.ev, &timer);
-	/* receipts and queue failures need a sync, and change nothing */
-	if (nbatch == 0 && journal_pending(S.journal) == 0)
-		return;
-	bounce_flush();		/* DSNs durable before the failures are */
-	if (journal_sync(S.journal, err, sizeof(err)) == -1)
-		die(EX_TEMPFAIL, "journal: %s", err);
-	for (size_t i = 0; i < nbatch; i++) {
-		struct centry *c = &batch[i];
+	for (size_t i = 0; i < bt->n; i++) {
+		struct centry *c = &bt->e[i];
 		struct msg *m = c->m;
 
 		if (m->pending > 0 && c->off != 0 && !m->gone) {
@@ -346,7 +459,76 @@ commit_flush(void)
 	}
 	if (fd != -1)
 		(void)close(fd);
-	nbatch = 0;
+	bt->n = 0;
+}
+
+/*
+ * start_sync - hand the gathered batch and the journal's records to the
+ * sync thread (or, without one, sync and apply them here)
+ */
+static void
+start_sync(void)
+{
+	struct batch t;
+	char err[512];
+
+	ev_timer_stop(S.ev, &timer);
+	/* receipts and queue failures need a sync, and change nothing */
+	if (cur.n == 0 && journal_pending(S.journal) == 0)
+		return;
+	bounce_flush();		/* DSNs durable before the failures are */
+	if (!thread_ok) {
+		if (journal_sync(S.journal, err, sizeof(err)) == -1)
+			die(EX_TEMPFAIL, "journal: %s", err);
+		apply(&cur);
+		return;
+	}
+	t = insync;
+	insync = cur;
+	cur = t;
+	journal_sync_take(S.journal, &recs);
+	busy = true;
+	(void)pthread_mutex_lock(&mu);
+	todo = true;
+	(void)pthread_cond_signal(&cv);
+	(void)pthread_mutex_unlock(&mu);
+}
+
+/*
+ * commit_flush - sync the journal, then apply every batch to the spool,
+ * before returning (at the stop); the sync thread ends
+ */
+void
+commit_flush(void)
+{
+	char err[512];
+	uint64_t n;
+
+	ev_timer_stop(S.ev, &timer);
+	if (thread_ok) {
+		(void)pthread_mutex_lock(&mu);
+		quit = true;
+		(void)pthread_cond_signal(&cv);
+		(void)pthread_mutex_unlock(&mu);
+		(void)pthread_join(thread, NULL);
+		thread_ok = false;
+		ev_fd_del(S.ev, efd);
+		(void)read(efd, &n, sizeof(n));
+		(void)close(efd);
+		efd = -1;
+		if (busy) {
+			if (sync_rc == -1)
+				die(EX_TEMPFAIL, "journal: %s", err_text);
+			busy = false;
+			apply(&insync);
+		}
+	}
+	if (cur.n == 0 && journal_pending(S.journal) == 0)
+		return;
+	bounce_flush();
+	if (journal_sync(S.journal, err, sizeof(err)) == -1)
+		die(EX_TEMPFAIL, "journal: %s", err);
+	apply(&cur);
 }
 
 /* Replay: final outcomes of the journal for messages still queued. */

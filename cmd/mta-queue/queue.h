@@ -175,7 +175,8 @@ struct session {
 	char		*mx, *ip, *src, *ext, *tls, *cipher;
 	unsigned	 port;
 	struct txn	*txn;
-	struct ev_timer	 timer;		/* msg-rate wait */
+	struct ev_timer	 timer;		/* msg-rate wait, or linger */
+	uint64_t	 linger_until;	/* ms: idle, nothing ready; 0: no */
 };
 
 /* The one scheduler. */
@@ -206,6 +207,7 @@ int	msg_add(const struct envelope *, size_t);
 void	msg_release(struct msg *);
 int	msg_read(struct msg *, struct envelope *, char *, size_t);
 void	queue_kick(struct queue *);
+bool	queue_any_blocked(void);
 void	queue_kick_all(void);
 void	queue_resettle(void);
 struct queue *queue_first(void);

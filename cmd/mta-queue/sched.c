@@ -1036,6 +1036,13 @@ slots_freed(void)
 	}
 }
 
+/* queue_any_blocked - does a queue wait for a vmta or global slot? */
+bool
+queue_any_blocked(void)
+{
+	return blocked != NULL;
+}
+
 static void
 close_idle(struct queue *q)
 {

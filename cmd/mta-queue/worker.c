@@ -4,10 +4,14 @@
  *
  * Each worker is a socketpair on its fd 0 and 1.  Both ends are
  * non-blocking; output is buffered and written when the socket takes
- * it, so the scheduler never blocks on a worker.  A worker that dies
- * takes its sessions with it: their unanswered recipients go back to
- * their queues without counting an attempt, and the worker is started
- * again after a delay that doubles up to WORKER_MAX_BACKOFF.
+ * it, so the scheduler never blocks on a worker.  The records of one
+ * loop iteration (the next transactions of every session whose answers
+ * came in one read) leave in one write(2), from a timer of 0 ms that
+ * runs after the iteration's events: one wakeup of the worker, not one
+ * a record.  A worker that dies takes its sessions with it: their
+ * unanswered recipients go back to their queues without counting an
+ * attempt, and the worker is started again after a delay that doubles
+ * up to WORKER_MAX_BACKOFF.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -45,6 +49,7 @@ struct worker {
 	unsigned	 backoff_ms;
 	time_t		 started;
 	struct ev_timer	 restart;
+	struct ev_timer	 flush;		/* 0 ms: write what is buffered */
 };
 
 static struct worker *workers;
@@ -85,11 +90,15 @@ find_deliver(void)
 	return 0;
 }
 
+/* Write what the worker's socket takes; watch for room for the rest. */
 static void
-flush(struct worker *w)
+flush_now(struct worker *w)
 {
 	ssize_t n;
 
+	ev_timer_stop(S.ev, &w->flush);
+	if (w->fd == -1)
+		return;
 	while (w->out.len > 0) {
 		n = write(w->fd, w->out.p, w->out.len);
 		if (n == -1) {
@@ -104,6 +113,20 @@ flush(struct worker *w)
 	}
 	(void)ev_fd_set(S.ev, w->fd, EV_READ | (w->out.len > 0 ? EV_WRITE :
 	    0));
+}
+
+static void
+flush_cb(void *arg)
+{
+	flush_now(arg);
+}
+
+/* The records buffered go at the end of this loop iteration. */
+static void
+flush(struct worker *w)
+{
+	if (!ev_timer_pending(&w->flush))
+		ev_timer_start(S.ev, &w->flush, 0);
 }
 
 /* Records to a worker: begin, add keys, end. */
@@ -153,6 +176,7 @@ worker_start_all(size_t n)
 		workers[i].backoff_ms = 1000;
 		ev_timer_init(&workers[i].restart,
 		    (ev_timer_cb *)worker_spawn, &workers[i]);
+		ev_timer_init(&workers[i].flush, flush_cb, &workers[i]);
 		worker_spawn(&workers[i]);
 	}
 	return 0;
@@ -227,6 +251,7 @@ worker_gone(struct worker *w, const char *why)
 	if (!S.stopping)
 		log_warn("worker %d (pid %ld): %s", w->n, (long)w->pid, why);
 	ev_fd_del(S.ev, w->fd);
+	ev_timer_stop(S.ev, &w->flush);
 	(void)close(w->fd);
 	w->fd = -1;
 	w->ready = false;
@@ -534,7 +559,7 @@ worker_quit_all(void)
 		if (w->fd == -1)
 			continue;
 		rec_end(w, rec_begin(w, "quit"));
-		flush(w);
+		flush_now(w);
 	}
 }
 
@@ -617,7 +642,7 @@ worker_input(int fd, unsigned events, void *arg)
 
 	(void)fd;
 	if (events & EV_WRITE)
-		flush(w);
+		flush_now(w);
 	if (!(events & (EV_READ | EV_ERROR)))
 		return;
 	for (;;) {

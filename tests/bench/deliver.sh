@@ -35,6 +35,10 @@
 #      The rebuild time is scaled linearly to 1,000,000 messages when
 #      REBUILD_N is smaller.  The page cache is warm (as after a crash and
 #      restart); DROP_CACHES=1 drops it first (whole machine).
+#   a0) with BASE= (an older mta-queue binary, its mta-deliver next to it
+#      or in ../mta-deliver/): the same as a) with that pair, next to
+#      each a) (after it in odd runs, before it in even ones), for a
+#      before/after on a noisy machine.
 # Prints the median of RUNS runs with their range, then the ratios against
 # the goals (mta >= 8x Postfix; < 300 bytes a queued message; a rebuild of
 # 1,000,000 in < 30 s).  Exits non-zero only when something failed to run,
@@ -54,6 +58,7 @@ STREAMS=${STREAMS:-2}		# mta-inject -b processes filling a spool
 PORT=${PORT:-25470}		# the sink; PORT+1 Postfix's smtpd; PORT+2 closed
 RUN_LIMIT=${RUN_LIMIT:-900}	# seconds at most for one timed run or fill
 PARTS=${PARTS:-"mta postfix source rebuild"}
+BASE=${BASE:-}			# another mta-queue binary: before/after rows a0)
 DROP_CACHES=${DROP_CACHES:-0}
 KEEP=${KEEP:-0}			# 1: keep the temp dir (logs, spools)
 set -eu
@@ -66,6 +71,13 @@ deliver=$top/cmd/mta-deliver/mta-deliver
 has() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 need="$inject $ctl"
 if has mta || has rebuild; then need="$need $queue $deliver"; fi
+base_deliver=
+if [ -n "$BASE" ]; then
+	base_deliver=$(dirname "$BASE")/mta-deliver
+	[ -x "$base_deliver" ] ||
+	    base_deliver=$(dirname "$BASE")/../mta-deliver/mta-deliver
+	need="$need $BASE $base_deliver"
+fi
 for p in $need; do
 	[ -x "$p" ] || { echo "deliver.sh: no $p: run make first" >&2; exit 1; }
 done
@@ -262,10 +274,12 @@ fill_spool() {
 	sync
 }
 
-# start_queue LOG - mta-queue -C $conf in the background: $qpid
+# start_queue LOG [QUEUE DELIVER] - mta-queue -C $conf in the background
+# (or the QUEUE binary, its workers DELIVER): $qpid
 start_queue() {
 	: >"$1"
-	"$queue" -C "$conf" ${WORKERS:+-w "$WORKERS"} 2>"$1" &
+	MTA_DELIVER=${3:-$deliver} "${2:-$queue}" -C "$conf" \
+	    ${WORKERS:+-w "$WORKERS"} 2>"$1" &
 	qpid=$!
 }
 
@@ -291,7 +305,9 @@ stop_queue() {
 # kb FIELD PID - a VmXXX figure of /proc/PID/status in kB
 kb() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$2/status" 2>/dev/null || true; }
 
+# run_mta [KEY QUEUE DELIVER] - a) (or a0) with BASE's binaries: KEY base)
 run_mta() {
+	key=${1:-mta}
 	fresh
 	spool=$d/spool conf=$d/mta.conf
 	mta_conf "$spool" "[127.0.0.1]:$PORT" >"$conf"
@@ -299,18 +315,18 @@ run_mta() {
 	fill_spool "$N" "$d" || return 1
 	before=$(sunk)
 	t0=$(now)
-	start_queue "$d/queue.log"
+	start_queue "$d/queue.log" ${2:+"$2" "$3"}
 	if ! wait_sunk $((before + N)) "$qpid" ||
 	    ! wait_empty "$qpid" "$spool/new" "$spool/queue"; then
 		tail -n 20 "$d/queue.log" >&2
 		stop_queue
 		return 1
 	fi
-	record mta "$(rate "$N" "$t0" "$t1")"
-	record mta_first "$(secs "$t0" "$first")"
-	record mta_flow "$(rate "$N" "$first" "$t1")"
+	record $key "$(rate "$N" "$t0" "$t1")"
+	record ${key}_first "$(secs "$t0" "$first")"
+	record ${key}_flow "$(rate "$N" "$first" "$t1")"
 	# peak RSS: mta-queue and the largest of its workers
-	record mta_hwm "$(kb VmHWM "$qpid")"
+	record ${key}_hwm "$(kb VmHWM "$qpid")"
 	wmax=0 nw=0
 	for p in $(pgrep -P "$qpid"); do
 		h=$(kb VmHWM "$p")
@@ -318,12 +334,12 @@ run_mta() {
 		nw=$((nw + 1))
 		[ "$h" -le "$wmax" ] || wmax=$h
 	done
-	record mta_whwm "$wmax"
-	record mta_nw "$nw"
+	record ${key}_whwm "$wmax"
+	record ${key}_nw "$nw"
 	stop_queue || return 1
 	got=$(($(sunk) - before))
 	[ "$got" -eq "$N" ] || say "mta: the sink got $got messages for $N"
-	record mta_extra $((got - N))
+	record ${key}_extra $((got - N))
 }
 
 # --- d) memory and rebuild -----------------------------------------------
@@ -557,13 +573,21 @@ if has postfix; then
 	setup_postfix && pf_ok=1 || [ $? -eq 2 ] || failed="$failed postfix-setup"
 fi
 say "temp dir $w, $(nproc) CPUs, sink pid $sink_pid on port $PORT"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 run=1
 while [ $run -le "$RUNS" ]; do
 	for part in $PARTS; do
 		say "run $run/$RUNS: $part ($(($(date +%s) - start)) s)"
 		case $part in
-		mta)	run_mta || failure mta ;;
+		mta)	# with BASE, which goes first alternates
+			[ -z "$BASE" ] || [ $((run % 2)) -eq 1 ] ||
+			    run_mta base "$BASE" "$base_deliver" ||
+			    failure base
+			run_mta || failure mta
+			[ -z "$BASE" ] || [ $((run % 2)) -eq 0 ] ||
+			    run_mta base "$BASE" "$base_deliver" ||
+			    failure base ;;
 		postfix)
 			[ $pf_ok -eq 0 ] || run_postfix || failure postfix ;;
 		source)	run_source || failure source ;;
@@ -613,6 +637,7 @@ scaled=
 echo
 echo "== delivery to smtp-sink on loopback, 1 KB messages: median of $RUNS runs (min-max)"
 echo "   $(uname -r), $(nproc) CPUs, $(findmnt -no SOURCE,FSTYPE -T "$w" 2>/dev/null || true); $(($(date +%s) - start)) s"
+echo "   load average: $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 row "a) mta-queue -> smtp-sink, msg/s (N=$N)" mta
 row "   start to first message at the sink, s" mta_first 1 2
 row "   first message to the last, msg/s" mta_flow
@@ -620,6 +645,11 @@ row "   mta-queue peak RSS (VmHWM), MB" mta_hwm 1024 1
 row "   mta-deliver peak RSS, largest worker, MB" mta_whwm 1024 1
 row "   mta-deliver workers" mta_nw
 row "   messages the sink got beyond N (duplicates)" mta_extra
+if [ -n "$BASE" ]; then
+	row "a0) BASE mta-queue -> smtp-sink, msg/s" base
+	row "   first message to the last, msg/s" base_flow
+	row "   messages the sink got beyond N (duplicates)" base_extra
+fi
 row "b) Postfix qmgr+smtp -> smtp-sink, msg/s (PF_N=$PF_N)" postfix
 row "   reload to first message at the sink, s" pf_first 1 2
 row "   first message to the last, msg/s" pf_flow
@@ -633,6 +663,7 @@ row "   bytes per queued message" bpm 1 1
 echo
 echo "ratios of the medians (goal)"
 ratio "a/b mta-queue / Postfix (>= 8)" "$(med mta)" "$(med postfix)" 8
+[ -z "$BASE" ] || ratio "a/a0 mta-queue / BASE" "$(med mta)" "$(med base)" 0
 ratio "a/c mta-queue / SMTP ceiling" "$(med mta)" "$(med source)" 0
 ratio "b/c Postfix / SMTP ceiling" "$(med postfix)" "$(med source)" 0
 below "d) bytes per queued message" "$(med bpm)" 300 bytes

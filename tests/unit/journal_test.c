@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -553,6 +554,97 @@ TEST(write_fails)
 	CHECK_UINT(s.nwarn, 0);
 	for (unsigned i = 0; i < 201 && i < s.nrec; i++)
 		CHECK_UINT(s.n[i], i);
+	buf_free(&s.lines);
+	teardown();
+}
+
+/*
+ * journal_sync_take/journal_sync_buf: the records taken go to disk on
+ * another thread while the next ones are written; nothing taken is on
+ * disk before the sync, a failed one keeps its records for the retry,
+ * and the order of the records holds.
+ */
+struct taken {
+	struct journal	*j;
+	struct buf	*b;
+	int		 rc;
+	int		 err;
+};
+
+static void *
+sync_thread(void *arg)
+{
+	struct taken *t = arg;
+	char e[256];
+
+	t->rc = journal_sync_buf(t->j, t->b, e, sizeof(e));
+	t->err = errno;
+	return NULL;
+}
+
+TEST(sync_taken)
+{
+	struct journal *j;
+	struct journal_outcome o = simple(0);
+	struct buf b = BUF_INIT;
+	struct taken t;
+	struct rlimit old, lim;
+	struct seen s = { 0 };
+	pthread_t th;
+	char name[64];
+	long long before;
+	unsigned n = 0;
+
+	setup();
+	CHECK((j = journal_open(dir, err, sizeof(err))) != NULL);
+	(void)strlcpy(name, journal_segment(j), sizeof(name));
+	for (; n < 100; n++) {
+		o.n = n;
+		CHECK_INT(journal_write(j, &o), 0);
+	}
+	journal_sync_take(j, &b);
+	CHECK_UINT(journal_pending(j), 0);
+	CHECK(b.len > 100 * 50);
+	CHECK_INT(filesize(name), 0);
+	t = (struct taken){ j, &b, -2, 0 };
+	CHECK_INT(pthread_create(&th, NULL, sync_thread, &t), 0);
+	for (; n < 150; n++) {		/* meanwhile, the next group */
+		o.n = n;
+		CHECK_INT(journal_write(j, &o), 0);
+	}
+	CHECK_INT(pthread_join(th, NULL), 0);
+	CHECK_INT(t.rc, 0);
+	CHECK_UINT(b.len, 0);
+	CHECK_INT(walk(&s), 0);
+	CHECK_UINT(s.nrec, 100);
+	CHECK(journal_pending(j) > 50 * 50);
+
+	/* a failed sync keeps what it took; the retry writes it once */
+	journal_sync_take(j, &b);
+	before = filesize(name);
+	CHECK_INT(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)before + 1000;
+	signal(SIGXFSZ, SIG_IGN);
+	CHECK_INT(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	CHECK_INT(journal_sync_buf(j, &b, err, sizeof(err)), -1);
+	CHECK_INT(errno, EFBIG);
+	CHECK_INT(filesize(name), before);
+	CHECK(b.len > 50 * 50);
+	CHECK_INT(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK_INT(journal_sync_buf(j, &b, err, sizeof(err)), 0);
+	CHECK_UINT(b.len, 0);
+	/* and what came after it goes after it */
+	o.n = n++;
+	CHECK_INT(journal_write(j, &o), 0);
+	CHECK_INT(journal_close(j, err, sizeof(err)), 0);
+	CHECK_INT(walk(&s), 0);
+	CHECK_UINT(s.nrec, 151);
+	CHECK_UINT(s.nwarn, 0);
+	for (unsigned i = 0; i < 151 && i < s.nrec; i++)
+		CHECK_UINT(s.n[i], i);
+	buf_free(&b);
 	buf_free(&s.lines);
 	teardown();
 }
@@ -1200,6 +1292,7 @@ static const struct test_case tests[] = {
 	T(round_trip),
 	T(durability_order),
 	T(write_fails),
+	T(sync_taken),
 	T(rotation),
 	T(empty_close),
 	T(dead_writer),
