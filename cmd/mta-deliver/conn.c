@@ -409,15 +409,14 @@ try_targets(struct session *s)
 	struct targets *tg = s->tg;
 	struct target *t;
 	bool skipped = false;
+	size_t nskip = 0;
 
 	for (; tg->cur < tg->n; tg->cur++, tg->next = 0) {
 		t = &tg->t[tg->cur];
 		if (tg->next == 0 && skip_host(s, t->name)) {
 			log_debug("session sid=%lld: %s skipped", s->sid,
 			    t->name);
-			if (s->fdsn[0] == '\0')
-				session_fail(s, "4.4.4", 0, "every host of %s "
-				    "skipped (skip-mx)", s->domain);
+			nskip++;
 			continue;
 		}
 		if (!t->resolved) {
@@ -443,7 +442,12 @@ try_targets(struct session *s)
 				return;
 		}
 	}
-	if (skipped && s->fdsn[0] == '\0')
+	if (s->fdsn[0] == '\0' && nskip == tg->n) {
+		/* no host was tried: no server to name in the failure */
+		session_fail(s, "4.4.4", 0, "every host of %s skipped "
+		    "(skip-mx)", s->domain);
+		s->fmx[0] = s->fip[0] = '\0';
+	} else if (skipped && s->fdsn[0] == '\0')
 		session_fail(s, "4.4.4", 0, "no address of %s fits src and "
 		    "family", s->domain);
 	session_answer_fail(s);

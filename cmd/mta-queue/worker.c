@@ -446,12 +446,20 @@ verp_key(void)
 	static time_t failed;
 	char path[PATH_MAX];
 	time_t now = time(NULL);
+	int n;
 
 	if (loaded)
 		return key;
 	if (failed != 0 && now - failed < VERP_KEY_RETRY)
 		return NULL;
-	(void)snprintf(path, sizeof(path), "%s/%s", S.spooldir, VERP_KEYFILE);
+	n = snprintf(path, sizeof(path), "%s/%s", S.spooldir, VERP_KEYFILE);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		log_warn_sys("%s/%s: VERP senders off", S.spooldir,
+		    VERP_KEYFILE);
+		failed = now;
+		return NULL;
+	}
 	if (verp_key_load(path, key) == -1) {
 		log_warn_sys("%s: VERP senders off for %d s", path,
 		    VERP_KEY_RETRY);
