@@ -1100,24 +1100,39 @@ check_entry(const struct suppress_entry *e, char *key, char *err,
 	return 0;
 }
 
-/* Snapshot entries, one by one, for merging. */
+/*
+ * Snapshot entries, one by one, for merging: damaged lines and lines out
+ * of order are left out, so that what a merge writes is sorted and
+ * searchable whatever the snapshot it read held.
+ */
 struct cursor {
 	const struct suppress *s;
 	size_t	 off;
+	const char *last;	/* the key of the last line given */
+	size_t	 lastlen;
 };
 
 static int
 cursor_next(struct cursor *c, const char **p, size_t *n)
 {
+	const struct suppress *s = c->s;
+	struct fields fl;
 	const char *nl;
 
-	if (c->s->map == NULL || c->off >= c->s->maplen)
-		return 0;
-	nl = memchr(c->s->map + c->off, '\n', c->s->maplen - c->off);
-	*p = c->s->map + c->off;
-	*n = (size_t)(nl - *p);
-	c->off += *n + 1;
-	return 1;
+	while (s->map != NULL && c->off < s->maplen) {
+		nl = memchr(s->map + c->off, '\n', s->maplen - c->off);
+		*p = s->map + c->off;
+		*n = nl != NULL ? (size_t)(nl - *p) : s->maplen - c->off;
+		c->off += *n + 1;
+		if (split(*p, *n, &fl) == -1 || entry_fields(&fl, 0) == -1 ||
+		    (c->last != NULL && keycmp(c->last, c->lastlen, *p, *n) >=
+		    0))
+			continue;
+		c->last = fl.f[0];
+		c->lastlen = fl.len[0];
+		return 1;
+	}
+	return 0;
 }
 
 static int
@@ -1153,7 +1168,7 @@ static int
 merge(struct suppress *s, int (*fn)(const char *, size_t,
     const struct ent *, void *), void *arg)
 {
-	struct cursor c = { s, s->data };
+	struct cursor c = { s, s->data, NULL, 0 };
 	struct ent **v;
 	const char *p = NULL;
 	size_t nv, i = 0, n = 0;
