@@ -33,6 +33,7 @@
 #include "bouncecat.h"
 #include "buf.h"
 #include "inbound.h"
+#include "proto.h"
 
 #define DIAG_MAX	2000	/* bytes of diagnostic text kept */
 #define DIAG_LINES	12	/* lines of text after an address */
@@ -242,19 +243,6 @@ param(const struct buf *v, const char *name, char *out, size_t size)
 	return false;
 }
 
-/* unhex - the value of a hex digit, or -1 */
-static int
-unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* decode_qp - append the quoted-printable text p to out */
 static int
 decode_qp(const char *p, size_t n, struct buf *out)
@@ -266,8 +254,9 @@ decode_qp(const char *p, size_t n, struct buf *out)
 			i++;
 			continue;
 		}
-		if (p[i] == '=' && i + 2 < n && (hi = unhex(p[i + 1])) != -1 &&
-		    (lo = unhex(p[i + 2])) != -1) {
+		if (p[i] == '=' && i + 2 < n &&
+		    (hi = proto_hexval(p[i + 1])) != -1 &&
+		    (lo = proto_hexval(p[i + 2])) != -1) {
 			c = hi * 16 + lo;
 			/* no NUL in a string, no CR in a line */
 			if (buf_appendc(out, c == 0 || c == '\r' ? ' ' : c) ==

@@ -19,8 +19,9 @@
 	return -1;						\
 } while (0)
 
-static int
-hexval(int c)
+/* proto_hexval - the value of the hex digit c, or -1 */
+int
+proto_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -79,9 +80,11 @@ proto_parse(const char *line, size_t len, struct proto_rec *r, char *err,
 				*o++ = *p;
 				continue;
 			}
-			if (sp - p < 3 || hexval(p[1]) < 0 || hexval(p[2]) < 0)
+			if (sp - p < 3 || proto_hexval(p[1]) < 0 ||
+			    proto_hexval(p[2]) < 0)
 				ERR("bad escape in value");
-			*o++ = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+			*o++ = (char)(proto_hexval(p[1]) * 16 +
+			    proto_hexval(p[2]));
 			p += 2;
 		}
 		r->kv[r->nkeys].vlen = (size_t)(o - r->kv[r->nkeys].val);
@@ -159,8 +162,8 @@ proto_decode(struct buf *b, const char *s, size_t n)
 		if (c < 0x21 || c > 0x7e)
 			goto bad;
 		if (c == '%') {
-			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
+			if (n - i < 3 || (hi = proto_hexval(s[i + 1])) < 0 ||
+			    (lo = proto_hexval(s[i + 2])) < 0)
 				goto bad;
 			c = (unsigned char)(hi << 4 | lo);
 			i += 2;

@@ -49,6 +49,7 @@ int	proto_add_num(struct buf *, const char *, long long);
 int	proto_end(struct buf *, size_t);
 int	proto_encode(struct buf *, const void *, size_t);
 int	proto_decode(struct buf *, const char *, size_t);
+int	proto_hexval(int);
 
 void	proto_reader_init(struct proto_reader *, int);
 int	proto_read(struct proto_reader *);

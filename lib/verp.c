@@ -31,6 +31,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "conf.h"
+#include "proto.h"
 #include "verp.h"
 
 #define KEYMODE	0600
@@ -261,18 +262,6 @@ verp_find(const char *msg, size_t len, const char *rcpt,
 	return rc;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Undo escape() of s[0..n) into out. */
 static int
 unescape(struct buf *out, const char *s, size_t n)
@@ -285,8 +274,9 @@ unescape(struct buf *out, const char *s, size_t n)
 				return -1;
 			continue;
 		}
-		if (i + 2 >= n || (hi = hexval(s[i + 1])) == -1 ||
-		    (lo = hexval(s[i + 2])) == -1 || (hi == 0 && lo == 0))
+		if (i + 2 >= n || (hi = proto_hexval(s[i + 1])) == -1 ||
+		    (lo = proto_hexval(s[i + 2])) == -1 ||
+		    (hi == 0 && lo == 0))
 			goto bad;
 		if (buf_appendc(out, hi << 4 | lo) == -1)
 			return -1;
