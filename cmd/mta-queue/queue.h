@@ -26,6 +26,17 @@ struct queue;
 struct session;
 struct worker;
 
+/* queue_strhash - djb2 of s, for the id, queue, name and address tables */
+static inline unsigned
+queue_strhash(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s != '\0')
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
 /* Where a recipient is (struct rcpt.where). */
 enum {
 	R_FINAL,		/* delivered, failed or expired */

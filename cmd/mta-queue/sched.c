@@ -44,16 +44,6 @@ static struct queue *blocked, **blocked_tail = &blocked;
 static void queue_run(struct queue *);
 static void queue_timer(void *);
 
-static unsigned
-hash(const char *s)
-{
-	unsigned h = 5381;
-
-	while (*s != '\0')
-		h = h * 33 + (unsigned char)*s++;
-	return h;
-}
-
 /* The id table: chained, doubled when the load passes one. */
 static void
 ids_grow(void)
@@ -66,8 +56,8 @@ ids_grow(void)
 	for (size_t i = 0; i < nids; i++)
 		for (m = ids[i]; m != NULL; m = next) {
 			next = m->hnext;
-			m->hnext = n[hash(m->id) % size];
-			n[hash(m->id) % size] = m;
+			m->hnext = n[queue_strhash(m->id) % size];
+			n[queue_strhash(m->id) % size] = m;
 		}
 	free(ids);
 	ids = n;
@@ -82,7 +72,7 @@ msg_byid(const char *id)
 
 	if (nids == 0)
 		return NULL;
-	for (m = ids[hash(id) % nids]; m != NULL; m = m->hnext)
+	for (m = ids[queue_strhash(id) % nids]; m != NULL; m = m->hnext)
 		if (strcmp(m->id, id) == 0)
 			return m;
 	return NULL;
@@ -91,7 +81,7 @@ msg_byid(const char *id)
 static void
 ids_del(struct msg *m)
 {
-	struct msg **p = &ids[hash(m->id) % nids];
+	struct msg **p = &ids[queue_strhash(m->id) % nids];
 
 	while (*p != m)
 		p = &(*p)->hnext;
@@ -233,7 +223,7 @@ queue_make(const char *domain, const char *vmta, bool *made)
 	n = snprintf(name, sizeof(name), "%s/%s", domain, vmta);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return NULL;
-	b = &qtab[hash(name) % QUEUE_BUCKETS];
+	b = &qtab[queue_strhash(name) % QUEUE_BUCKETS];
 	for (q = *b; q != NULL; q = q->hnext)
 		if (strcmp(q->name, name) == 0)
 			return q;
@@ -482,8 +472,8 @@ msg_add(const struct envelope *e, size_t body_off)
 	m->pool = pool;
 	if (S.nmsgs >= nids)
 		ids_grow();
-	m->hnext = ids[hash(m->id) % nids];
-	ids[hash(m->id) % nids] = m;
+	m->hnext = ids[queue_strhash(m->id) % nids];
+	ids[queue_strhash(m->id) % nids] = m;
 	S.nmsgs++;
 	for (size_t i = 0; i < e->nrcpt; i++) {
 		r = &m->rcpt[i];

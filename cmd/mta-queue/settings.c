@@ -34,21 +34,11 @@ struct name {
 static struct name *names[INTERN_BUCKETS];
 static struct vmta *vmtas;
 
-static unsigned
-hash(const char *s)
-{
-	unsigned h = 5381;
-
-	while (*s != '\0')
-		h = h * 33 + (unsigned char)*s++;
-	return h;
-}
-
 /* intern - one copy of each name for the life of the process */
 const char *
 intern(const char *s)
 {
-	struct name **b = &names[hash(s) % INTERN_BUCKETS], *n;
+	struct name **b = &names[queue_strhash(s) % INTERN_BUCKETS], *n;
 	size_t len = strlen(s);
 
 	for (n = *b; n != NULL; n = n->next)

@@ -270,16 +270,6 @@ pend_add(const char *addr, const char *reason, time_t now)
 	npend++;
 }
 
-static unsigned
-soft_hash(const char *s)
-{
-	unsigned h = 5381;
-
-	while (*s != '\0')
-		h = h * 33 + (unsigned char)*s++;
-	return h;
-}
-
 /* The slot of key in the soft-bounce table (*slot NULL: not there). */
 static struct soft **
 soft_slot(const char *key)
@@ -288,7 +278,7 @@ soft_slot(const char *key)
 
 	if (capsoft == 0)
 		return NULL;
-	for (p = &soft[soft_hash(key) & (capsoft - 1)]; *p != NULL;
+	for (p = &soft[queue_strhash(key) & (capsoft - 1)]; *p != NULL;
 	    p = &(*p)->next)
 		if (strcmp((*p)->key, key) == 0)
 			break;
@@ -334,8 +324,8 @@ soft_grow(time_t now)
 	for (size_t i = 0; i < capsoft; i++)
 		for (p = soft[i]; p != NULL; p = next) {
 			next = p->next;
-			p->next = n[soft_hash(p->key) & (cap - 1)];
-			n[soft_hash(p->key) & (cap - 1)] = p;
+			p->next = n[queue_strhash(p->key) & (cap - 1)];
+			n[queue_strhash(p->key) & (cap - 1)] = p;
 		}
 	free(soft);
 	soft = n;
