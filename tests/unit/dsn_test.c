@@ -650,6 +650,29 @@ read_dsn(struct spool *sp, const char *dq, struct envelope *e,
 	(void)close(fd);
 }
 
+/*
+ * spool_setup - a fresh spool under a new top, its path in dir; NULL
+ * (the test failed, top removed) if it cannot be made
+ */
+static struct spool *
+spool_setup(char *dir, size_t dirlen)
+{
+	struct spool *sp;
+	char err[512];
+
+	(void)strlcpy(top, "/tmp/dsn_test.XXXXXX", sizeof(top));
+	if (mkdtemp(top) == NULL)
+		abort();
+	(void)snprintf(dir, dirlen, "%s/spool", top);
+	if (spool_init(dir, err, sizeof(err)) == -1 ||
+	    (sp = spool_open(dir, 0, err, sizeof(err))) == NULL) {
+		test_fail(__FILE__, __LINE__, "%s", err);
+		rmtree(top);
+		return NULL;
+	}
+	return sp;
+}
+
 TEST(through_the_spool)
 {
 	char dir[128], err[512], qid[SPOOL_QIDLEN + 1], dq[SPOOL_QIDLEN + 1];
@@ -662,16 +685,8 @@ TEST(through_the_spool)
 	struct conf *c;
 	struct buf m = BUF_INIT;
 
-	(void)strlcpy(top, "/tmp/dsn_test.XXXXXX", sizeof(top));
-	if (mkdtemp(top) == NULL)
-		abort();
-	(void)snprintf(dir, sizeof(dir), "%s/spool", top);
-	if (spool_init(dir, err, sizeof(err)) == -1 ||
-	    (sp = spool_open(dir, 0, err, sizeof(err))) == NULL) {
-		test_fail(__FILE__, __LINE__, "%s", err);
-		rmtree(top);
+	if ((sp = spool_setup(dir, sizeof(dir))) == NULL)
 		return;
-	}
 	c = test_conf("");
 	CHECK(c != NULL && conf_errors(c) == 0);
 	CHECK_INT(dsn_submit_init(&sub, c, sp), 0);
@@ -746,16 +761,8 @@ TEST(config)
 	struct conf *c;
 	struct buf m = BUF_INIT;
 
-	(void)strlcpy(top, "/tmp/dsn_test.XXXXXX", sizeof(top));
-	if (mkdtemp(top) == NULL)
-		abort();
-	(void)snprintf(dir, sizeof(dir), "%s/spool", top);
-	if (spool_init(dir, err, sizeof(err)) == -1 ||
-	    (sp = spool_open(dir, 0, err, sizeof(err))) == NULL) {
-		test_fail(__FILE__, __LINE__, "%s", err);
-		rmtree(top);
+	if ((sp = spool_setup(dir, sizeof(dir))) == NULL)
 		return;
-	}
 	c = test_conf("postmaster bounces@example.org\n"
 	    "<domain example.net>\n dsn-format text\n</domain>\n"
 	    "<domain nodsn.example>\n deliver-local-dsn no\n</domain>\n"
