@@ -142,6 +142,9 @@ wait_until '[ -n "$(rcptof failed full@dest.test)" ]' 5 ||
 eq "retry: deferred" "$(rcptof deferred full@dest.test | wc -l)" 1
 match "retry: deferred code" "$(rcptof deferred full@dest.test)" \
     '*code=552 *'
+# the MX writes its stats a little after it answers: wait for them
+mx_wait "$MX" "recipients['full@dest.test']['rcpt']" '["552", "552"]' ||
+    true
 eq "retry: RCPTs" "$(mx_stat "$MX" "recipients['full@dest.test']['rcpt']")" \
     '["552", "552"]'
 eq "retry: not suppressed" "$(shown full@dest.test)" ""
