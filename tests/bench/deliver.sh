@@ -57,7 +57,7 @@ SRC_SESSIONS=${SRC_SESSIONS:-10}	# c) smtp-source -s
 STREAMS=${STREAMS:-2}		# mta-inject -b processes filling a spool
 PORT=${PORT:-25470}		# the sink; PORT+1 Postfix's smtpd; PORT+2 closed
 RUN_LIMIT=${RUN_LIMIT:-900}	# seconds at most for one timed run or fill
-PARTS=${PARTS:-"mta postfix source rebuild"}
+PARTS=${PARTS:-"mta postfix postfix-e2e source rebuild"}
 BASE=${BASE:-}			# another mta-queue binary: before/after rows a0)
 DROP_CACHES=${DROP_CACHES:-0}
 KEEP=${KEEP:-0}			# 1: keep the temp dir (logs, spools)
@@ -540,6 +540,9 @@ run_postfix() {
 	record postfix "$(rate "$PF_N" "$t0" "$t1")"
 	got=$(($(sunk) - before))
 	[ "$got" -eq "$PF_N" ] || say "postfix: the sink got $got for $PF_N"
+	if has postfix-e2e; then
+		run_postfix_e2e || return 1
+	fi
 	pf_master_cf fill
 	postfix -c "$P/etc" reload >/dev/null 2>&1 ||
 	    { say "postfix: reload failed"; return 1; }
@@ -548,6 +551,26 @@ run_postfix() {
 	while pgrep -P "$pf_master" -x qmgr >/dev/null && [ $i -lt 100 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
+}
+
+# b2) Postfix end to end, as the issue's reference figure was taken:
+# smtp-source into smtpd while qmgr and smtp relay to the sink, timed
+# until the sink has every message and the queue is empty
+run_postfix_e2e() {
+	before=$(sunk)
+	t0=$(now)
+	"$source_bin" -s 10 -d -m "$PF_N" -F "$msg" -f a@example.test \
+	    -t b@example.test "127.0.0.1:$PF_PORT" >"$w/pf_e2e.out" 2>&1 || {
+		say "postfix: smtp-source end to end failed"
+		cat "$w/pf_e2e.out" >&2; return 1
+	}
+	if ! wait_sunk $((before + PF_N)) "$pf_master" ||
+	    ! wait_empty "$pf_master" "$P/queue/incoming" "$P/queue/active" \
+	    "$P/queue/deferred" "$P/queue/maildrop"; then
+		tail -n 5 "$P/maillog" >&2
+		return 1
+	fi
+	record pf_e2e "$(rate "$PF_N" "$t0" "$t1")"
 }
 
 # --- c) the SMTP ceiling -------------------------------------------------
@@ -653,6 +676,7 @@ fi
 row "b) Postfix qmgr+smtp -> smtp-sink, msg/s (PF_N=$PF_N)" postfix
 row "   reload to first message at the sink, s" pf_first 1 2
 row "   first message to the last, msg/s" pf_flow
+row "b2) Postfix end to end, smtpd+qmgr+smtp, msg/s" pf_e2e
 row "c) smtp-source -> smtp-sink (ceiling), msg/s" source
 row "d) mta-queue intake new/ -> queue/, msg/s" intake
 row "   rebuild from queue/ (restart), s (M=$REBUILD_N)" rebuild 1 2
@@ -663,6 +687,8 @@ row "   bytes per queued message" bpm 1 1
 echo
 echo "ratios of the medians (goal)"
 ratio "a/b mta-queue / Postfix (>= 8)" "$(med mta)" "$(med postfix)" 8
+ratio "a/b2 mta-queue / Postfix end to end (>= 8)" "$(med mta)" \
+    "$(med pf_e2e)" 8
 [ -z "$BASE" ] || ratio "a/a0 mta-queue / BASE" "$(med mta)" "$(med base)" 0
 ratio "a/c mta-queue / SMTP ceiling" "$(med mta)" "$(med source)" 0
 ratio "b/c Postfix / SMTP ceiling" "$(med postfix)" "$(med source)" 0
