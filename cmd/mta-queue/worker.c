@@ -375,19 +375,70 @@ least_loaded(void)
 	return best;
 }
 
-/* worker_open - ask the least loaded worker for a session of q */
+/*
+ * session_record - the session record of q on w's output; false when it
+ * is over PROTO_MAXLINE (a long smtp-hosts list): nothing was written
+ */
+static bool
+session_record(struct worker *w, struct queue *q, uint64_t sid,
+    const struct qsource *src)
+{
+	const char *helo;
+	char skip[1024];
+	size_t st;
+
+	helo = src != NULL && src->helo != NULL ? src->helo : q->set.helo;
+	st = rec_begin(w, "session");
+	rec_num(w, "sid", (long long)sid);
+	rec_add(w, "queue", q->name);
+	rec_add(w, "domain", q->domain);
+	rec_add(w, "helo", helo != NULL ? helo : "localhost");
+	if (src != NULL)
+		rec_add(w, "src", src->addr);
+	rec_add(w, "hosts", queue_hosts(q));
+	rec_add(w, "skip", queue_skip_list(q, skip, sizeof(skip)));
+	if (q->set.port > 0 && q->set.port != 25)
+		rec_num(w, "port", q->set.port);
+	rec_add(w, "tls", q->set.tls);
+	rec_num(w, "connect-timeout", q->set.connect_timeout);
+	rec_num(w, "greeting-timeout", q->set.greeting_timeout);
+	rec_num(w, "command-timeout", q->set.command_timeout);
+	rec_num(w, "data-timeout", q->set.data_timeout);
+	return proto_end(&w->out, st) == 0;
+}
+
+/*
+ * worker_open - ask the least loaded worker for a session of q; NULL
+ * when no worker runs, or when q's session record cannot be sent (the
+ * queue is then deferred, and says why)
+ */
 struct session *
 worker_open(struct queue *q)
 {
 	struct worker *w;
 	struct session *s;
 	const struct qsource *src = NULL;
-	const char *helo;
-	char skip[1024];
-	size_t st;
 
 	if ((w = least_loaded()) == NULL)
 		return NULL;
+	for (size_t k = 0; k < q->set.nsrc; k++) {
+		const struct qsource *c = &q->set.src[q->src_rr++ %
+		    q->set.nsrc];
+
+		if (!c->disabled) {
+			src = c;
+			break;
+		}
+	}
+	if (!session_record(w, q, next_sid, src)) {
+		(void)snprintf(q->last_error, sizeof(q->last_error),
+		    "session record over %d bytes (smtp-hosts too long?)",
+		    PROTO_MAXLINE);
+		log_warn("queue %s: %s", q->name, q->last_error);
+		queue_defer(q, queue_retry_interval(q, ++q->fails),
+		    q->last_error);
+		return NULL;
+	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		die(EX_TEMPFAIL, "out of memory");
 	s->sid = next_sid++;
@@ -406,33 +457,6 @@ worker_open(struct queue *q)
 	q->v->nsessions++;
 	S.nsessions++;
 	w->sessions++;
-	for (size_t k = 0; k < q->set.nsrc; k++) {
-		const struct qsource *c = &q->set.src[q->src_rr++ %
-		    q->set.nsrc];
-
-		if (!c->disabled) {
-			src = c;
-			break;
-		}
-	}
-	helo = src != NULL && src->helo != NULL ? src->helo : q->set.helo;
-	st = rec_begin(w, "session");
-	rec_num(w, "sid", (long long)s->sid);
-	rec_add(w, "queue", q->name);
-	rec_add(w, "domain", q->domain);
-	rec_add(w, "helo", helo != NULL ? helo : "localhost");
-	if (src != NULL)
-		rec_add(w, "src", src->addr);
-	rec_add(w, "hosts", queue_hosts(q));
-	rec_add(w, "skip", queue_skip_list(q, skip, sizeof(skip)));
-	if (q->set.port > 0 && q->set.port != 25)
-		rec_num(w, "port", q->set.port);
-	rec_add(w, "tls", q->set.tls);
-	rec_num(w, "connect-timeout", q->set.connect_timeout);
-	rec_num(w, "greeting-timeout", q->set.greeting_timeout);
-	rec_num(w, "command-timeout", q->set.command_timeout);
-	rec_num(w, "data-timeout", q->set.data_timeout);
-	rec_end(w, st);
 	flush(w);
 	return s;
 }

@@ -10,7 +10,8 @@
 # reenable-source-ip-after) bring it back on time, and a queue left
 # without a source waits, in backoff mode if so configured; a reload
 # applies a new queue-to and keeps a disabled source; queue-interval
-# spaces the retry passes of a queue.  First, mta-deliver alone: the
+# spaces the retry passes of a queue; a smtp-hosts list too long for a
+# session record defers its queue.  First, mta-deliver alone: the
 # skip= key of a session record, malformed and oversized, and the src=
 # of a deferred session.
 . "$TOP/tests/integ/lib/common.sh"
@@ -119,6 +120,11 @@ dns-timeout 5s
 <domain qi.test>
 	retry-after 1s
 	queue-interval 3s
+</domain>
+<domain long.test>
+	smtp-hosts $(l=$(printf 'a%.0s' $(seq 60)); for i in $(seq 24); do
+	    printf 'h%s.%s.%s.%s.long.test,' $i $l $l $l; done)h0.long.test
+	retry-after 1h
 </domain>
 EOF2
 
@@ -294,6 +300,20 @@ last=$(cat "$QS"/log/* | grep '^delivered ' | grep 'rcpt=q@qi.test' |
     tr ' ' '\n' | sed -n 's/^logged=//p')
 eq "queue-interval: the third try 3 s after the second pass" \
     "$(awk -v a="$first" -v b="$last" 'BEGIN { print (b - a >= 2.5 && b - a < 6) ? "yes" : b - a }')" yes
+# a session record over deliver/1's 4096 bytes: the queue waits and
+# says why, the other queues go on
+inj 1 l@long.test
+wait_until 'grep -q "queue long.test/.*session record over" "$QLOG"' 8 ||
+    fail "long smtp-hosts: not logged"
+"$CTL" -C "$QC" show queues --json >"$T/queues.json" 2>&1 ||
+    fail "show queues: $(cat "$T/queues.json")"
+match "long smtp-hosts: the queue's last error" "$("$PY" -c 'import json, sys
+print([q for q in json.load(open(sys.argv[1]))["queues"]
+    if q["name"].startswith("long.test/")][0]["last_error"])' \
+    "$T/queues.json")" '*session record over 4096 bytes*'
+inj 1 after@solo.test
+wait_until '[ "$(jfield delivered rcpt | grep -c "^after@solo.test$")" = 1 ]' \
+    8 || fail "long smtp-hosts: other queues stopped"
 qstop
 eq "mta-queue exit" "$QRC" 0
 finish
