@@ -394,6 +394,9 @@ verp_key_load(const char *path, unsigned char key[VERP_KEYLEN])
 		return -1;
 	}
 	arc4random_buf(key, VERP_KEYLEN);
+	/* a crash may have left the file of a process with our pid */
+	if (unlink(tmp) == -1 && errno != ENOENT)
+		return -1;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, KEYMODE)) == -1)
 		return -1;

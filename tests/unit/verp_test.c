@@ -286,6 +286,34 @@ TEST(key_file)
 	(void)rmdir(top);
 }
 
+/*
+ * A crash between making the key's own file and linking it leaves that
+ * file behind; a later process with the same pid (a supervisor in a
+ * container starts it with the same one) still makes its key.
+ */
+TEST(key_stale_tmp)
+{
+	char top[] = "/tmp/verp_test.XXXXXX", path[128], tmp[160];
+	unsigned char k1[VERP_KEYLEN], k2[VERP_KEYLEN];
+	int fd;
+
+	if (mkdtemp(top) == NULL)
+		abort();
+	(void)snprintf(path, sizeof(path), "%s/%s", top, VERP_KEYFILE);
+	(void)snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT, 0600)) == -1 ||
+	    write(fd, "half", 4) != 4)
+		abort();
+	(void)close(fd);
+	CHECK_INT(verp_key_load(path, k1), 0);
+	CHECK_INT(access(tmp, F_OK), -1);
+	CHECK_INT(verp_key_read(path, k2), 0);
+	CHECK(memcmp(k1, k2, VERP_KEYLEN) == 0);
+	(void)unlink(tmp);
+	(void)unlink(path);
+	(void)rmdir(top);
+}
+
 TEST(bounce_domain)
 {
 	char path[] = "/tmp/verp_test.XXXXXX";
@@ -430,6 +458,7 @@ static const struct test_case tests[] = {
 	T(not_verp),
 	T(encode_errors),
 	T(key_file),
+	T(key_stale_tmp),
 	T(bounce_domain),
 	T(find_in_bounce),
 	{ NULL, NULL }
