@@ -50,7 +50,7 @@ int
 priv_drop(const char *user, char *err, size_t errlen)
 {
 	const struct passwd *pw;
-	uid_t uid;
+	uid_t uid, ru, eu, su;
 	gid_t gid;
 
 	errno = 0;
@@ -68,9 +68,14 @@ priv_drop(const char *user, char *err, size_t errlen)
 		    user);
 		return -1;
 	}
-	if (geteuid() != 0) {
-		/* not root: already that user, or nothing we can do */
-		if (getuid() == uid && geteuid() == uid)
+	/*
+	 * Not root: already that user, or nothing we can do; unless a
+	 * saved id of 0 (or CAP_SETUID) gives root back, which the drop
+	 * below then takes away for good.
+	 */
+	if (geteuid() != 0 && seteuid(0) == -1) {
+		if (getresuid(&ru, &eu, &su) == 0 && ru == uid && eu == uid &&
+		    su == uid)
 			return 0;
 		errno = EPERM;
 		err_msg(err, errlen, "user %s: only root can become another "

@@ -2,10 +2,13 @@
  * priv_test - priv_drop: who can be dropped to, and that a dropped
  * process cannot get root back (as root: in a child, to user nobody).
  */
+#define _GNU_SOURCE		/* getresuid(2), setresuid(2) */
+
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -91,9 +94,49 @@ TEST(drop)
 	CHECK_INT(unlink(secret), 0);
 }
 
+/*
+ * In a child: real and effective ids already nobody's, the saved one
+ * still root (seteuid-style); the drop must take root away all the same.
+ */
+static int
+child_saved_root(void)
+{
+	const struct passwd *pw = getpwnam("nobody");
+	uid_t uid = pw->pw_uid, ru, eu, su;
+	gid_t gid = pw->pw_gid;
+	int bad = 0;
+
+	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(uid, uid, 0) == -1)
+		return 1;
+	if (priv_drop("nobody", err, sizeof(err)) == -1)
+		bad |= 2;
+	if (getresuid(&ru, &eu, &su) == -1 || ru != uid || eu != uid ||
+	    su != uid)
+		bad |= 4;
+	if (setuid(0) != -1 || seteuid(0) != -1)
+		bad |= 8;
+	return bad;
+}
+
+TEST(saved_root)
+{
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0 || getpwnam("nobody") == NULL)
+		return;
+	if ((pid = fork()) == 0)
+		_exit(child_saved_root());
+	CHECK_INT(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_INT(WEXITSTATUS(status), 0);
+}
+
 static const struct test_case tests[] = {
 	T(bad_users),
 	T(drop),
+	T(saved_root),
 	{ NULL, NULL }
 };
 
