@@ -30,14 +30,16 @@ ctl_spool_dir(struct ctl *ctl)
 	static char dir[4096];
 	struct conf_settings s;
 	struct conf *c;
+	size_t n;
 
 	if (ctl->spool_dir != NULL)
 		return ctl->spool_dir;
 	c = ctl_load_conf(ctl);
 	conf_resolve_global(c, &s);
-	if (strlcpy(dir, conf_str(&s, CONF_SPOOL), sizeof(dir)) >= sizeof(dir))
-		die(EX_CONFIG, "spool: name too long");
+	n = strlcpy(dir, conf_str(&s, CONF_SPOOL), sizeof(dir));
 	conf_free(c);
+	if (n >= sizeof(dir))
+		die(EX_CONFIG, "spool: name too long");
 	return dir;
 }
 
