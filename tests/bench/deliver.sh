@@ -23,6 +23,12 @@
 #      and timed until the sink has counted PF_N more messages and the
 #      queue is empty.  relayhost is the sink; smtp concurrency SESSIONS,
 #      as mta-queue's max-smtp-out; Postfix's defaults otherwise.
+#   b2) right after each b) (PARTS has postfix-e2e, the default): with
+#      qmgr and smtp still running, smtp-source sends PF_N more over 10
+#      sessions into the same smtpd, timed from the first connection
+#      until the sink has counted them and the queue is empty: Postfix
+#      end to end, how the reference figure (about 640 msg/s)
+#      was taken.
 #   c) the SMTP ceiling: smtp-source, SRC_SESSIONS sessions each reusing
 #      its connection, SRC_N messages straight into the sink.
 #   d) memory and rebuild: REBUILD_N messages injected (as in a) to a
