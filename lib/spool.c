@@ -178,14 +178,17 @@ mkdir_at(int dfd, const char *name, mode_t mode, int *created)
 	return 0;
 }
 
-/* sync_parent - fsync the directory that holds path (best effort) */
-static void
-sync_parent(const char *path)
+/*
+ * spool_sync_parent - fsync the folder that holds path, so that an entry
+ * made in it lasts; 0, or -1 with errno set
+ */
+int
+spool_sync_parent(const char *path)
 {
 	char parent[4096];
 	const char *slash;
 	size_t n;
-	int fd;
+	int fd, rc;
 
 	if ((slash = strrchr(path, '/')) == NULL)
 		n = strlcpy(parent, ".", sizeof(parent));
@@ -196,12 +199,15 @@ sync_parent(const char *path)
 			parent[n] = '\0';
 		}
 	}
-	if (n >= sizeof(parent))
-		return;
+	if (n >= sizeof(parent)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	if ((fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return;
-	(void)fsync(fd);
+		return -1;
+	rc = fsync(fd);
 	(void)close(fd);
+	return rc;
 }
 
 /*
@@ -220,7 +226,7 @@ spool_init(const char *dir, char *err, size_t errlen)
 			err_sys(err, errlen, "spool %s: chmod", dir);
 			return -1;
 		}
-		sync_parent(dir);
+		(void)spool_sync_parent(dir);	/* best effort */
 	} else if (errno != EEXIST) {
 		err_sys(err, errlen, "spool %s: mkdir", dir);
 		return -1;

@@ -22,6 +22,7 @@ struct spool;
 struct spool_writer;
 
 int	spool_init(const char *, char *, size_t);
+int	spool_sync_parent(const char *);
 struct spool *spool_open(const char *, int, char *, size_t);
 void	spool_close(struct spool *);
 

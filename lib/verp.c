@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "proto.h"
+#include "spool.h"
 #include "verp.h"
 
 #define KEYMODE	0600
@@ -373,28 +374,6 @@ verp_key_read(const char *path, unsigned char key[VERP_KEYLEN])
 	return 0;
 }
 
-/* sync_dir_of - fsync the folder that holds path, so that a link lasts */
-static int
-sync_dir_of(const char *path)
-{
-	char dir[4096], *slash;
-	int fd, rc;
-
-	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((slash = strrchr(dir, '/')) == NULL)
-		(void)strlcpy(dir, ".", sizeof(dir));
-	else
-		slash[slash == dir ? 1 : 0] = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	(void)close(fd);
-	return rc;
-}
-
 /*
  * verp_key_load - read the HMAC key at path, making it first if there is
  * none: written to a file of its own, synced, then linked to path and
@@ -440,7 +419,7 @@ verp_key_load(const char *path, unsigned char key[VERP_KEYLEN])
 	}
 	(void)unlink(tmp);
 	explicit_bzero(key, VERP_KEYLEN);
-	if (sync_dir_of(path) == -1)
+	if (spool_sync_parent(path) == -1)
 		return -1;
 	return verp_key_read(path, key);
 }

@@ -501,7 +501,6 @@ start_sync(void)
 void
 commit_flush(void)
 {
-	char err[512];
 	uint64_t n;
 
 	ev_timer_stop(S.ev, &timer);
@@ -523,12 +522,7 @@ commit_flush(void)
 			apply(&insync);
 		}
 	}
-	if (cur.n == 0 && journal_pending(S.journal) == 0)
-		return;
-	bounce_flush();
-	if (journal_sync(S.journal, err, sizeof(err)) == -1)
-		die(EX_TEMPFAIL, "journal: %s", err);
-	apply(&cur);
+	start_sync();		/* no thread now: syncs and applies here */
 }
 
 /* Replay: final outcomes of the journal for messages still queued. */
