@@ -993,15 +993,20 @@ spool_path(struct spool *sp, const char *qid, char *out, size_t outlen)
 	return 0;
 }
 
-/* read_envelope - read fd from its start up to the empty line, into b */
+/*
+ * read_envelope - read fd from its start up to the empty line, into b;
+ * *size is the file's size when a read met its end (a regular file reads
+ * short only there), else -1: one fstat(2) saved for most messages
+ */
 static int
-read_envelope(int fd, struct buf *b)
+read_envelope(int fd, struct buf *b, long long *size)
 {
 	/* the largest envelope that envelope_parse() can accept */
 	const size_t max = (size_t)ENVELOPE_MAXLINE * (ENVELOPE_MAXRCPT + 64);
 	size_t from = 0, chunk = 8192;
 	ssize_t r;
 
+	*size = -1;
 	for (;;) {
 		if (buf_grow(b, chunk) == -1)
 			return -1;
@@ -1011,10 +1016,12 @@ read_envelope(int fd, struct buf *b)
 				continue;
 			return -1;
 		}
-		if (r == 0)
-			return 0;	/* end of file: the parser says why */
 		b->len += (size_t)r;
 		b->p[b->len] = '\0';
+		if ((size_t)r < chunk)
+			*size = (long long)b->len;
+		if (r == 0)
+			return 0;	/* end of file: the parser says why */
 		if (memmem(b->p + from, b->len - from, "\n\n", 2) != NULL ||
 		    b->len >= max)
 			return 0;
@@ -1022,6 +1029,96 @@ read_envelope(int fd, struct buf *b)
 		if (chunk < 1024 * 1024)
 			chunk *= 2;
 	}
+}
+
+/*
+ * Open queue/rel.  O_NOATIME where the file is ours: under relatime the
+ * first read after the write would still write the inode back, once
+ * for every message, for a time nobody reads.
+ */
+static int
+open_queued(struct spool *sp, const char *rel)
+{
+	int flags = (sp->flags & SPOOL_RDONLY ? O_RDONLY : O_RDWR) |
+	    O_NOFOLLOW | O_CLOEXEC;
+	int fd;
+
+	fd = openat(sp->queuefd, rel, flags | O_NOATIME);
+	if (fd == -1 && errno == EPERM)	/* not the owner */
+		fd = openat(sp->queuefd, rel, flags);
+	return fd;
+}
+
+/*
+ * Open queued message qid, parse its envelope into e and check it; the
+ * file in *fdp, or closed when fdp is NULL; the envelope's text (up to
+ * the message) in text when not NULL.
+ */
+static int
+load_msg(struct spool *sp, const char *qid, struct envelope *e,
+    size_t *body_offset, struct buf *text, int *fdp, char *err,
+    size_t errlen)
+{
+	char rel[3 + SPOOL_QIDLEN + 1], perr[256];
+	struct buf b = BUF_INIT;
+	struct stat st;
+	long long size;
+	size_t off;
+	int fd, save;
+
+	if (!spool_qid_valid(qid)) {
+		errno = EINVAL;
+		err_msg(err, errlen, "bad queue id");
+		return -1;
+	}
+	relpath(qid, rel);
+	if ((fd = open_queued(sp, rel)) == -1) {
+		err_sys(err, errlen, "%s/queue/%s: open", sp->dir, rel);
+		return -1;
+	}
+	if (read_envelope(fd, &b, &size) == -1 ||
+	    (size == -1 && fstat(fd, &st) == -1)) {
+		err_sys(err, errlen, "%s/queue/%s: read", sp->dir, rel);
+		goto fail;
+	}
+	if (size == -1)
+		size = (long long)st.st_size;
+	if (envelope_parse(b.p, b.len, e, &off, perr, sizeof(perr)) == -1) {
+		err_msg(err, errlen, "%s/queue/%s: %s", sp->dir, rel, perr);
+		goto fail;
+	}
+	if (strcmp(buf_cstr(&e->id), qid) != 0) {
+		errno = EINVAL;
+		err_msg(err, errlen, "%s/queue/%s: envelope of another queue "
+		    "id", sp->dir, rel);
+		goto fail;
+	}
+	if (e->size_off != 0 && (unsigned long long)size != off + e->size) {
+		errno = EINVAL;
+		err_msg(err, errlen, "%s/queue/%s: %llu message bytes, the "
+		    "envelope says %llu (truncated?)", sp->dir, rel,
+		    (unsigned long long)size - off, e->size);
+		goto fail;
+	}
+	if (text != NULL && buf_set(text, b.p, off) == -1) {
+		err_sys(err, errlen, "%s/queue/%s", sp->dir, rel);
+		goto fail;
+	}
+	buf_free(&b);
+	if (body_offset != NULL)
+		*body_offset = off;
+	if (fdp != NULL)
+		*fdp = fd;
+	else
+		(void)close(fd);
+	return 0;
+
+fail:
+	save = errno;
+	buf_free(&b);
+	(void)close(fd);
+	errno = save;
+	return -1;
 }
 
 /*
@@ -1034,57 +1131,19 @@ int
 spool_open_msg(struct spool *sp, const char *qid, struct envelope *e,
     size_t *body_offset, int *fdp, char *err, size_t errlen)
 {
-	char rel[3 + SPOOL_QIDLEN + 1], perr[256];
-	struct buf b = BUF_INIT;
-	struct stat st;
-	size_t off;
-	int fd, save;
+	return load_msg(sp, qid, e, body_offset, NULL, fdp, err, errlen);
+}
 
-	if (!spool_qid_valid(qid)) {
-		errno = EINVAL;
-		err_msg(err, errlen, "bad queue id");
-		return -1;
-	}
-	relpath(qid, rel);
-	if ((fd = openat(sp->queuefd, rel, (sp->flags & SPOOL_RDONLY ?
-	    O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC)) == -1) {
-		err_sys(err, errlen, "%s/queue/%s: open", sp->dir, rel);
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || read_envelope(fd, &b) == -1) {
-		err_sys(err, errlen, "%s/queue/%s: read", sp->dir, rel);
-		goto fail;
-	}
-	if (envelope_parse(b.p, b.len, e, &off, perr, sizeof(perr)) == -1) {
-		err_msg(err, errlen, "%s/queue/%s: %s", sp->dir, rel, perr);
-		goto fail;
-	}
-	if (strcmp(buf_cstr(&e->id), qid) != 0) {
-		errno = EINVAL;
-		err_msg(err, errlen, "%s/queue/%s: envelope of another queue "
-		    "id", sp->dir, rel);
-		goto fail;
-	}
-	if (e->size_off != 0 && (unsigned long long)st.st_size !=
-	    off + e->size) {
-		errno = EINVAL;
-		err_msg(err, errlen, "%s/queue/%s: %llu message bytes, the "
-		    "envelope says %llu (truncated?)", sp->dir, rel,
-		    (unsigned long long)st.st_size - off, e->size);
-		goto fail;
-	}
-	buf_free(&b);
-	if (body_offset != NULL)
-		*body_offset = off;
-	*fdp = fd;
-	return 0;
-
-fail:
-	save = errno;
-	buf_free(&b);
-	(void)close(fd);
-	errno = save;
-	return -1;
+/*
+ * spool_read_msg - as spool_open_msg, the file closed again; when text is
+ * not NULL, the envelope as written (every byte before the message) is
+ * put in it, for a later envelope_parse() without the file
+ */
+int
+spool_read_msg(struct spool *sp, const char *qid, struct envelope *e,
+    size_t *body_offset, struct buf *text, char *err, size_t errlen)
+{
+	return load_msg(sp, qid, e, body_offset, text, NULL, err, errlen);
 }
 
 /*

@@ -52,6 +52,8 @@ const char *spool_dir(const struct spool *);
 int	spool_path(struct spool *, const char *, char *, size_t);
 int	spool_open_msg(struct spool *, const char *, struct envelope *,
 	    size_t *, int *, char *, size_t);
+int	spool_read_msg(struct spool *, const char *, struct envelope *,
+	    size_t *, struct buf *, char *, size_t);
 int	spool_remove(struct spool *, const char *);
 int	spool_clean_tmp(struct spool *, time_t);
 

@@ -39,6 +39,7 @@ struct item {
 	struct item	*next;
 	struct envelope	 e;
 	size_t		 off;
+	struct buf	 text;		/* from new/: the envelope as read */
 };
 
 static int trigger_fd = -1, dummy_fd = -1;
@@ -58,6 +59,14 @@ struct ids {
 	size_t	 n, cap, max;
 };
 
+static void
+item_free(struct item *it)
+{
+	envelope_free(&it->e);
+	buf_free(&it->text);
+	free(it);
+}
+
 static int
 collect(const char *id, void *arg)
 {
@@ -76,27 +85,27 @@ collect(const char *id, void *arg)
 	return 0;
 }
 
-/* Read message id from queue/: an item, or NULL. */
+/*
+ * Read message id from queue/: an item, or NULL.  With keep_text, the
+ * envelope's text too, for envcache_keep().
+ */
 static struct item *
-read_item(const char *id)
+read_item(const char *id, bool keep_text)
 {
 	struct item *it;
 	char err[512];
-	int fd;
 
 	if ((it = calloc(1, sizeof(*it))) == NULL) {
 		log_warn("%s: out of memory", id);
 		return NULL;
 	}
 	envelope_init(&it->e);
-	if (spool_open_msg(S.spool, id, &it->e, &it->off, &fd, err,
-	    sizeof(err)) == -1) {
+	if (spool_read_msg(S.spool, id, &it->e, &it->off, keep_text ?
+	    &it->text : NULL, err, sizeof(err)) == -1) {
 		log_warn("%s", err);
-		envelope_free(&it->e);
-		free(it);
+		item_free(it);
 		return NULL;
 	}
-	(void)close(fd);
 	return it;
 }
 
@@ -106,11 +115,10 @@ load(const char *id)
 {
 	struct item *it;
 
-	if (msg_byid(id) != NULL || (it = read_item(id)) == NULL)
+	if (msg_byid(id) != NULL || (it = read_item(id, false)) == NULL)
 		return;
 	(void)msg_add(&it->e, it->off);
-	envelope_free(&it->e);
-	free(it);
+	item_free(it);
 }
 
 static int
@@ -168,7 +176,7 @@ load_cb(const char *id, void *arg)
 	struct batch *b = arg;
 	struct item *it;
 
-	if ((it = read_item(id)) == NULL)
+	if ((it = read_item(id, false)) == NULL)
 		return 0;
 	*b->tail = it;
 	b->tail = &it->next;
@@ -228,8 +236,7 @@ load_take(struct loader *ld)
 		for (; it != NULL; it = next) {
 			next = it->next;
 			(void)msg_add(&it->e, it->off);
-			envelope_free(&it->e);
-			free(it);
+			item_free(it);
 		}
 		(void)pthread_mutex_lock(&ld->lock);
 	}
@@ -313,7 +320,8 @@ take_batch(size_t max)
 	if (spool_sync_taken(S.spool) == -1)
 		log_warn_sys("spool %s: queue/: fsync", S.spooldir);
 	for (size_t i = 0; i < l.n; i++) {
-		if (l.id[i][0] == '\0' || (it = read_item(l.id[i])) == NULL)
+		if (l.id[i][0] == '\0' ||
+		    (it = read_item(l.id[i], true)) == NULL)
 			continue;
 		*tail = it;
 		tail = &it->next;
@@ -372,6 +380,7 @@ static void
 note_cb(int fd, unsigned events, void *arg)
 {
 	struct item *it, *next;
+	struct msg *m;
 	char buf[512];
 
 	(void)events;
@@ -390,10 +399,10 @@ note_cb(int fd, unsigned events, void *arg)
 		S.injected++;
 		/* taken from new/: its receipt, even when stopping */
 		journal_received(&it->e);
-		if (!S.stopping)	/* else in queue/ for the restart */
-			(void)msg_add(&it->e, it->off);
-		envelope_free(&it->e);
-		free(it);
+		/* else in queue/ for the restart */
+		if (!S.stopping && (m = msg_add(&it->e, it->off)) != NULL)
+			envcache_keep(m, &it->text);
+		item_free(it);
 	}
 }
 

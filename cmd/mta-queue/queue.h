@@ -70,6 +70,7 @@ struct msg {
 	char		 id[SPOOL_QIDLEN + 1];
 	const char	*vmta;		/* interned: the member chosen */
 	const char	*pool;		/* interned, or NULL */
+	struct envtext	*envtext;	/* intake's read, or NULL (envcache.c) */
 	struct rcpt	 rcpt[];
 };
 
@@ -211,10 +212,15 @@ struct sched {
 
 extern struct sched S;
 
+/* envcache.c */
+void	envcache_keep(struct msg *, const struct buf *);
+void	envcache_drop(struct msg *);
+int	envcache_take(struct msg *, struct envelope *);
+
 /* sched.c */
 void	sched_init(void);
 struct msg *msg_byid(const char *);
-int	msg_add(const struct envelope *, size_t);
+struct msg *msg_add(const struct envelope *, size_t);
 void	msg_release(struct msg *);
 int	msg_read(struct msg *, struct envelope *, char *, size_t);
 void	queue_kick(struct queue *);

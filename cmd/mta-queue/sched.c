@@ -443,10 +443,10 @@ domain_of(const char *addr, char *out, size_t outlen)
 
 /*
  * msg_add - take the message of envelope e (its message at body_off)
- * into memory; a recipient without a domain fails at once.  0, or -1
- * when the message had nothing left to do.
+ * into memory; a recipient without a domain fails at once.  The message,
+ * or NULL when it was known already or had nothing left to do.
  */
-int
+struct msg *
 msg_add(const struct envelope *e, size_t body_off)
 {
 	char domain[CONFVAL_MAXNAME];
@@ -457,7 +457,7 @@ msg_add(const struct envelope *e, size_t body_off)
 	time_t now = time(NULL);
 
 	if (msg_byid(id) != NULL)
-		return 0;	/* already known: a rescan raced a take */
+		return NULL;	/* already known: a rescan raced a take */
 	if ((m = calloc(1, sizeof(*m) + e->nrcpt * sizeof(struct rcpt))) ==
 	    NULL)
 		die(EX_TEMPFAIL, "out of memory");
@@ -508,15 +508,16 @@ msg_add(const struct envelope *e, size_t body_off)
 	if (m->pending == 0 && m->busy == 0) {
 		/* all final already (a crash after the last commit) */
 		commit_msg_done(m);
-		return -1;
+		return NULL;
 	}
-	return 0;
+	return m;
 }
 
 /* msg_release - forget m: every recipient final and applied */
 void
 msg_release(struct msg *m)
 {
+	envcache_drop(m);
 	ids_del(m);
 	S.nmsgs--;
 	free(m);

@@ -262,7 +262,8 @@ txn_make(struct queue *q)
 	    (t->got = calloc(m->nrcpt, sizeof(*t->got))) == NULL)
 		die(EX_TEMPFAIL, "out of memory");
 	t->m = m;
-	if (msg_read(m, &t->env, err, sizeof(err)) == -1) {
+	if (envcache_take(m, &t->env) == -1 &&
+	    msg_read(m, &t->env, err, sizeof(err)) == -1) {
 		log_warn("%s: %s; dropped from the queue", m->id, err);
 		msg_drop(m);
 		txn_free(t);

@@ -901,6 +901,73 @@ TEST(open_msg_errors)
 	teardown();
 }
 
+/*
+ * spool_read_msg: the envelope's text as written, which parses alone to
+ * the same envelope; the size check holds whether the first read meets
+ * the end of the file (a small message) or fstat(2) gives the size.
+ */
+TEST(read_msg_text)
+{
+	struct spool *sp;
+	struct spool_writer *w;
+	struct envelope e, p, q;
+	struct buf text = BUF_INIT, file = BUF_INIT, body = BUF_INIT;
+	char qid[SPOOL_QIDLEN + 1], big[SPOOL_QIDLEN + 1], path[256];
+	size_t off, off2;
+
+	setup(1);
+	CHECK((sp = spool_open(dir, 0, err, sizeof(err))) != NULL);
+	queue_one(sp, 0, qid);
+	CHECK_INT(spool_take(sp, qid), 0);
+	envelope_init(&p);
+	CHECK_INT(spool_read_msg(sp, qid, &p, &off, &text, err, sizeof(err)),
+	    0);
+	CHECK_INT(spool_path(sp, qid, path, sizeof(path)), 0);
+	CHECK_INT(slurp(path, &file), 0);
+	CHECK_UINT(text.len, off);
+	CHECK(memcmp(text.p, file.p, off) == 0);
+	envelope_init(&q);
+	CHECK_INT(envelope_parse(text.p, text.len, &q, &off2, err,
+	    sizeof(err)), 0);
+	CHECK_UINT(off2, off);
+	CHECK_STR(buf_cstr(&q.id), qid);
+	CHECK_UINT(q.nrcpt, 2);
+	CHECK_STR(buf_cstr(&q.rcpt[1].addr), "second@z.example");
+	/* without text: the same envelope, nothing else */
+	CHECK_INT(spool_read_msg(sp, qid, &q, &off2, NULL, err, sizeof(err)),
+	    0);
+	CHECK_UINT(off2, off);
+
+	/* 40 KB: the first read does not reach the end */
+	make_env(&e, 1);
+	CHECK((w = spool_writer_new(sp, &e, err, sizeof(err))) != NULL);
+	while (body.len < 40 * 1024)
+		buf_appends(&body, "0123456789abcdef0123456789abcdef\r\n");
+	CHECK_INT(spool_writer_write(w, body.p, body.len), 0);
+	CHECK_INT(spool_commit(sp, &w, 1, err, sizeof(err)), 0);
+	(void)strlcpy(big, spool_writer_qid(w), sizeof(big));
+	spool_writer_free(w);
+	CHECK_INT(spool_take(sp, big), 0);
+	CHECK_INT(spool_read_msg(sp, big, &q, &off2, &text, err, sizeof(err)),
+	    0);
+	CHECK_UINT(q.size, body.len);
+	CHECK_UINT(text.len, off2);
+	CHECK_INT(spool_path(sp, big, path, sizeof(path)), 0);
+	CHECK_INT(truncate(path, (off_t)(off2 + body.len - 1)), 0);
+	CHECK_INT(spool_read_msg(sp, big, &q, &off2, &text, err, sizeof(err)),
+	    -1);
+	CHECK(strstr(err, "the envelope says") != NULL);
+
+	envelope_free(&e);
+	envelope_free(&p);
+	envelope_free(&q);
+	buf_free(&text);
+	buf_free(&file);
+	buf_free(&body);
+	spool_close(sp);
+	teardown();
+}
+
 TEST(clean_tmp)
 {
 	struct spool *sp;
@@ -1053,6 +1120,7 @@ static const struct test_case tests[] = {
 	T(commit_fails_bad_fd),
 	T(take_remove),
 	T(open_msg_errors),
+	T(read_msg_text),
 	T(clean_tmp),
 	T(qid),
 	T(hash_spread),
