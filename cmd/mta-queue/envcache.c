@@ -16,8 +16,6 @@
  * later transactions of the message are rare and far apart.  Only the
  * main thread touches it.
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
