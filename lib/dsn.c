@@ -643,27 +643,6 @@ dsn_submit_init(struct submit *s, const struct conf *c, struct spool *sp)
 	return submit_init(s, c, sp, AF_INET, local, "{pickup}");
 }
 
-/* The settings of the <source> the original came from. */
-static void
-orig_source(const struct conf *c, const struct envelope *e,
-    struct conf_settings *s)
-{
-	static const unsigned char local[4] = { 127, 0, 0, 1 };
-	unsigned char a[16];
-	const char *src = e->source.len > 0 ? e->source.p : "local";
-	const char *name = e->auth.len > 0 ? "{auth}" : NULL;
-
-	if (strncmp(src, "smtp ", 5) == 0 && inet_pton(AF_INET, src + 5, a) ==
-	    1)
-		conf_resolve_source(c, CONF_S_SOURCE, AF_INET, a, name, s);
-	else if (strncmp(src, "smtp ", 5) == 0 && inet_pton(AF_INET6, src + 5,
-	    a) == 1)
-		conf_resolve_source(c, CONF_S_SOURCE, AF_INET6, a, name, s);
-	else
-		conf_resolve_source(c, CONF_S_SOURCE, AF_INET, local,
-		    "{pickup}", s);
-}
-
 /* A setting of the original's <virtual-mta>, else the global one. */
 static const char *
 vmta_str(const struct submit *sub, const struct envelope *e, enum conf_id id)
@@ -727,7 +706,7 @@ options(struct submit *sub, const struct envelope *e, const char *rcpt,
 		domain = "";
 	conf_resolve_queue(sub->conf, domain, e->vmta.len > 0 ? e->vmta.p :
 	    NULL, &q);
-	orig_source(sub->conf, e, &src);
+	submit_source_of(sub->conf, e, &src);	/* the original's */
 	o->format = format_of(&q);
 	d = conf_get(&src, CONF_DSN_RETURN_DEFAULT);
 	o->ret_default = d != NULL && d->num == 1 ? DSN_RET_FULL :

@@ -26,7 +26,7 @@
 enum {
 	K_ID = 1 << 0, K_TIME = 1 << 1, K_FROM = 1 << 2, K_SIZE = 1 << 3,
 	K_VMTA = 1 << 4, K_JOB = 1 << 5, K_ENVID = 1 << 6, K_RET = 1 << 7,
-	K_SOURCE = 1 << 8, K_AUTH = 1 << 9
+	K_SOURCE = 1 << 8, K_AUTH = 1 << 9, K_SRCNAME = 1 << 10
 };
 
 /*
@@ -134,6 +134,7 @@ envelope_free(struct envelope *e)
 	buf_free(&e->ret);
 	buf_free(&e->source);
 	buf_free(&e->auth);
+	buf_free(&e->srcname);
 	for (size_t i = 0; i < e->nhdr; i++) {
 		buf_free(&e->hdr[i].name);
 		buf_free(&e->hdr[i].value);
@@ -323,7 +324,8 @@ envelope_format(struct envelope *e, struct buf *out)
 	    put(out, "envid", &e->envid, 1) == -1 ||
 	    put(out, "ret", &e->ret, 1) == -1 ||
 	    put(out, "source", &e->source, 1) == -1 ||
-	    put(out, "auth", &e->auth, 1) == -1)
+	    put(out, "auth", &e->auth, 1) == -1 ||
+	    put(out, "source-name", &e->srcname, 1) == -1)
 		return -1;
 	for (size_t i = 0; i < e->nhdr; i++) {
 		const struct envelope_hdr *h = &e->hdr[i];
@@ -521,6 +523,8 @@ record(const char *l, size_t n, size_t off, struct envelope *e,
 		{ "ret", K_RET, offsetof(struct envelope, ret) },
 		{ "source", K_SOURCE, offsetof(struct envelope, source) },
 		{ "auth", K_AUTH, offsetof(struct envelope, auth) },
+		{ "source-name", K_SRCNAME, offsetof(struct envelope,
+		    srcname) },
 	};
 	const char *sp, *v;
 	size_t klen, vlen;

@@ -62,6 +62,7 @@ struct envelope {
 	unsigned long long size;	/* message bytes after the envelope */
 	struct buf	 source;	/* "local", "smtp 192.0.2.9" */
 	struct buf	 auth;
+	struct buf	 srcname;	/* the <source> name applied last, or empty */
 	struct envelope_hdr hdr[ENVELOPE_MAXHDR];
 	size_t		 nhdr;
 	struct envelope_rcpt *rcpt;

@@ -12,6 +12,8 @@
  */
 #include <sys/socket.h>
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
@@ -141,6 +143,46 @@ acct_headers(struct submit *s, const struct conf *c)
 	}
 }
 
+/*
+ * submit_source_of - the <source> settings queued message e was
+ * submitted under: with the name its source-name record keeps, as
+ * submit_init() had them; for a file older than that record, from its
+ * client address and AUTH user ({auth}, or the user's source), as
+ * mta-smtpd resolves them, else mta-inject's {pickup}
+ */
+void
+submit_source_of(const struct conf *c, const struct envelope *e,
+    struct conf_settings *s)
+{
+	static const unsigned char local[4] = { 127, 0, 0, 1 };
+	const char *src = e->source.len > 0 ? e->source.p : "local";
+	const char *name = e->srcname.len > 0 ? e->srcname.p : NULL;
+	const struct conf_directive *d;
+	const struct conf_block *b;
+	unsigned char a[16];
+	int af = AF_UNSPEC;
+
+	if (strncmp(src, "smtp ", 5) == 0 && inet_pton(AF_INET, src + 5, a) ==
+	    1)
+		af = AF_INET;
+	else if (strncmp(src, "smtp ", 5) == 0 && inet_pton(AF_INET6,
+	    src + 5, a) == 1)
+		af = AF_INET6;
+	if (af == AF_UNSPEC) {
+		conf_resolve_source(c, CONF_S_SOURCE, AF_INET, local,
+		    name != NULL ? name : "{pickup}", s);
+		return;
+	}
+	if (name == NULL && e->auth.len > 0) {
+		name = "{auth}";
+		if ((b = conf_find_block(c, CONF_S_SMTP_USER, e->auth.p)) !=
+		    NULL && (d = conf_block_get(b, CONF_USER_SOURCE)) !=
+		    NULL && d->str != NULL)
+			name = d->str;
+	}
+	conf_resolve_source(c, CONF_S_SOURCE, af, a, name, s);
+}
+
 /* submit_init - settings for messages from the client at addr */
 int
 submit_init(struct submit *s, const struct conf *c, struct spool *sp, int af,
@@ -154,6 +196,12 @@ submit_init(struct submit *s, const struct conf *c, struct spool *sp, int af,
 	s->spool = sp;
 	conf_resolve_global(c, &s->global);
 	conf_resolve_source(c, CONF_S_SOURCE, af, addr, srcname, &s->source);
+	/* into each envelope: mta-queue resolves the same settings */
+	if (srcname != NULL && strlcpy(s->srcname, srcname,
+	    sizeof(s->srcname)) >= sizeof(s->srcname)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	if ((host = conf_str(&s->global, CONF_HOST_NAME)) != NULL) {
 		if (strlcpy(s->hostname, host, sizeof(s->hostname)) >=
 		    sizeof(s->hostname)) {
@@ -435,7 +483,8 @@ open_writer(struct job *j, const char *vmta, time_t now)
 	    (env->envid != NULL && buf_appends(&e.envid, env->envid) == -1) ||
 	    (env->ret != NULL && buf_appends(&e.ret, env->ret) == -1) ||
 	    buf_appends(&e.source, env->source ? env->source : "local") ==
-	    -1 || (env->auth != NULL && buf_appends(&e.auth, env->auth) == -1))
+	    -1 || (env->auth != NULL && buf_appends(&e.auth, env->auth) == -1) ||
+	    buf_appends(&e.srcname, j->s->srcname) == -1)
 		goto nomem;
 	for (size_t k = 0; k < j->s->nacct_hdr; k++)
 		if (j->acct[k].len > 0 && envelope_add_header(&e,

@@ -51,6 +51,7 @@ struct submit {
 	struct conf_settings global;
 	struct conf_settings source;
 	char		 hostname[256];
+	char		 srcname[256];	/* the source name given, or "" */
 	uint64_t	 maxsize;	/* bytes */
 	/* header fields an <acct-file> asks for, lower-case, into the
 	   envelope (header_NAME of record-fields) */
@@ -69,5 +70,7 @@ int	submit_init(struct submit *, const struct conf *, struct spool *,
 int	submit_message(struct submit *, const struct submit_env *,
 	    const char *, size_t, struct submit_out *, char *, size_t);
 void	submit_abort(struct submit_out *);
+void	submit_source_of(const struct conf *, const struct envelope *,
+	    struct conf_settings *);
 
 #endif

@@ -19,8 +19,6 @@
  * last delivery, and only while permanent-bounce-after is set; it is
  * pruned of ended runs before it grows.
  */
-#include <arpa/inet.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +29,7 @@
 #include "log.h"
 #include "proto.h"
 #include "queue.h"
+#include "submit.h"
 #include "suppress.h"
 
 #define SOFT_MINBUCKETS	1024
@@ -158,40 +157,18 @@ supp_setup(char *err, size_t errlen)
 
 /*
  * supp_source - the lists that apply to the message of envelope e: those
- * of its <source> (a client address and, after AUTH, the user's source;
- * else mta-inject's {pickup}), or of a source that names none
+ * of the <source> it was submitted under (lib/submit), or of a source
+ * that names none
  */
 const struct supp_src *
 supp_source(const struct envelope *e)
 {
-	static const unsigned char local[4] = { 127, 0, 0, 1 };
-	const struct conf_directive *d, *names;
-	const struct conf_block *b;
+	const struct conf_directive *names;
 	struct conf_settings cs;
-	const char *src = e->source.len > 0 ? e->source.p : "local";
-	const char *name = NULL;
-	unsigned char a[16];
 
 	if (store == NULL)
 		(void)srcs_build();
-	if (e->auth.len > 0) {
-		name = "{auth}";
-		if ((b = conf_find_block(S.conf, CONF_S_SMTP_USER,
-		    e->auth.p)) != NULL && (d = conf_block_get(b,
-		    CONF_USER_SOURCE)) != NULL && d->str != NULL)
-			name = d->str;
-	}
-	if (strncmp(src, "smtp ", 5) == 0 && inet_pton(AF_INET, src + 5, a) ==
-	    1)
-		conf_resolve_source(S.conf, CONF_S_SOURCE, AF_INET, a, name,
-		    &cs);
-	else if (strncmp(src, "smtp ", 5) == 0 && inet_pton(AF_INET6, src + 5,
-	    a) == 1)
-		conf_resolve_source(S.conf, CONF_S_SOURCE, AF_INET6, a, name,
-		    &cs);
-	else
-		conf_resolve_source(S.conf, CONF_S_SOURCE, AF_INET, local,
-		    "{pickup}", &cs);
+	submit_source_of(S.conf, e, &cs);
 	names = cs.d[CONF_SUPPRESSION_LISTS];
 	for (size_t i = 0; i < nsrcs; i++)
 		if (srcs[i].names == names)

@@ -168,6 +168,7 @@ time TIME
 from <s@example.org>
 size SIZE
 source local
+source-name {pickup}
 $RCPT <r@example.org>"
 eq "round trip: size" "$(record "$F" size)" \
     "$(printf %012d "$(wc -c <"$T/want")")"
@@ -348,6 +349,7 @@ job job-1
 envid env-1
 ret hdrs
 source local
+source-name {pickup}
 $RCPT <r@example.org> notify=success,DELAY
 $RCPT <q@gmail.com> notify=success,DELAY"
 eq "flags: -F adds no From" "$(header "$F" | cut -d: -f1 | tr '\n' ' ')" \

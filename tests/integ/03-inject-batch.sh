@@ -249,6 +249,7 @@ size SIZE
 envid QQ+314=x
 ret hdrs
 source local
+source-name {pickup}
 $RCPT <a@x.org> orcpt=rfc822;a@x.org notify=SUCCESS,FAILURE
 $RCPT <b@x.org> notify=NEVER
 $RCPT <c@x.org>"
@@ -260,6 +261,7 @@ size SIZE
 vmta b
 ret full
 source local
+source-name {pickup}
 $RCPT <d@x.org>"
 eq "dsn: X-Virtual-MTA removed" "$(header "$S/new/$id2" | cut -d: -f1 |
     tr '\n' ' ')" "Subject Message-ID Date "
@@ -277,6 +279,7 @@ job job-b
 envid QQ+314=x
 ret hdrs
 source local
+source-name {pickup}
 $RCPT <a@x.org> orcpt=rfc822;a@x.org notify=SUCCESS,FAILURE
 $RCPT <b@x.org> notify=NEVER
 $RCPT <c@x.org> notify=delay"

@@ -81,11 +81,6 @@ start_mx "127.0.0.1:$MX" \
     --reply 'RCPT:^spam@:451 4.7.1 message looks like spam' \
     --reply 'RCPT:^spam5@:554 5.7.1 message looks like spam' || exit 1
 
-# rcptof VERB ADDR: the journal records of VERB for ADDR
-rcptof() {
-	cat "$QS"/log/* 2>/dev/null | grep "^$1 " | grep -F "rcpt=$2 "
-}
-
 # shown ADDR: the list and reason mta-ctl shows for ADDR, or "no"
 shown() {
 	"$CTL" -C "$QC" show suppressed "$1" 2>/dev/null |

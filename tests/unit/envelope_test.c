@@ -39,6 +39,7 @@ sample(struct envelope *e)
 	e->size = 1234;
 	set(&e->source, "smtp 192.0.2.9");
 	set(&e->auth, "\xc3\xbcser\x01\x7f");
+	set(&e->srcname, "{auth} named\n");
 	CHECK_INT(envelope_add_rcpt(e, "b@y.example", "rfc822;b@y.example",
 	    "SUCCESS,FAILURE"), 0);
 	CHECK_INT(envelope_add_rcpt(e, "\"a>b c\"@x.org", NULL, NULL), 0);
@@ -120,6 +121,7 @@ TEST(round_trip)
 	CHECK_UINT(p.size_off, e.size_off);
 	same_buf(&e.source, &p.source, "source");
 	same_buf(&e.auth, &p.auth, "auth");
+	same_buf(&e.srcname, &p.srcname, "source-name");
 	CHECK_UINT(p.nrcpt, 3);
 	for (size_t i = 0; i < p.nrcpt && i < e.nrcpt; i++) {
 		same_buf(&e.rcpt[i].addr, &p.rcpt[i].addr, "addr");
@@ -168,6 +170,7 @@ TEST(empty_values)
 	    sizeof(err)), 0);
 	CHECK_INT(p.from.len, 0);
 	CHECK_INT(p.vmta.len, 0);
+	CHECK_INT(p.srcname.len, 0);
 	CHECK_INT(p.rcpt[0].orcpt.len, 0);
 	CHECK_STR(envelope_state_name(p.rcpt[0].state), "pending");
 	CHECK_STR(envelope_state_name(ENVELOPE_DELIVERED), "delivered");

@@ -8,6 +8,7 @@
 #   inj N RCPT...             inject N messages to the recipients
 #   jcount VERB               journal records of that verb
 #   jfield VERB KEY           values of KEY in those records, one a line
+#   rcptof VERB ADDR          the journal records of VERB for ADDR
 #   queued                    message files in queue/ and new/
 #   wait_queued N [SECONDS]   until queued prints N (20 s)
 #   wait_j VERB N [SECONDS]   until jcount VERB prints N (20 s)
@@ -95,6 +96,10 @@ jcount() {
 jfield() {
 	cat "$QS"/log/* 2>/dev/null | grep "^$1 " | tr ' ' '\n' |
 	    sed -n "s/^$2=//p"
+}
+
+rcptof() {
+	cat "$QS"/log/* 2>/dev/null | grep "^$1 " | grep -F "rcpt=$2 "
 }
 
 queued() {
