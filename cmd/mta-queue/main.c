@@ -120,12 +120,20 @@ on_term(int sig, void *arg)
 	ev_timer_start(S.ev, &stop_timer, STOP_WAIT_MS);
 }
 
+/*
+ * The workers by default: one per two processors.  A delivery costs
+ * mta-queue (the spool's renames and unlinks, in the kernel) more than
+ * it costs its worker, and one worker holds thousands of sessions; a
+ * worker per processor only split the same sessions over more wake-ups
+ * (on 2 CPUs, 1 worker delivered 5-6% more than 2, each message taking
+ * a fifth less of the workers' CPU).
+ */
 static long
-ncpus(void)
+default_workers(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = sysconf(_SC_NPROCESSORS_ONLN) / 2;
 
-	return n < 1 ? 1 : n > 64 ? 64 : n;
+	return n < 1 ? 1 : n > 32 ? 32 : n;
 }
 
 /*
@@ -157,7 +165,7 @@ main(int argc, char *argv[])
 	const char *errstr;
 	struct conf_settings g;
 	char err[512];
-	long nworkers = ncpus();
+	long nworkers = default_workers();
 	int ch;
 
 	log_init("mta-queue");

@@ -58,7 +58,7 @@ REBUILD_N=${REBUILD_N:-200000}	# d) messages in the spool (goal: 1000000)
 SIZE=${SIZE:-1024}		# bytes a message, headers included
 SESSIONS=${SESSIONS:-20}	# a) max-smtp-out, b) smtp concurrency (its default)
 PER_CONN=${PER_CONN:-1000}	# a) max-msg-per-connection
-WORKERS=${WORKERS:-}		# a) mta-queue -w (empty: one per CPU)
+WORKERS=${WORKERS:-}		# a) mta-queue -w (empty: its default, one per two CPUs)
 SRC_SESSIONS=${SRC_SESSIONS:-10}	# c) smtp-source -s
 STREAMS=${STREAMS:-2}		# mta-inject -b processes filling a spool
 PORT=${PORT:-25470}		# the sink; PORT+1 Postfix's smtpd; PORT+2 closed
@@ -727,7 +727,7 @@ below "d) rebuild of 1,000,000 messages, s$scaled" \
     "$(stats rebuild_1m 1 1 | cut -d' ' -f1)" 30 s
 echo
 echo "mta: <domain *> smtp-hosts [127.0.0.1]:PORT, max-smtp-out $SESSIONS,"
-echo "max-msg-per-connection $PER_CONN, mta-queue -w ${WORKERS:-(one worker per CPU)}; spool filled by"
+echo "max-msg-per-connection $PER_CONN, mta-queue -w ${WORKERS:-(its default, one per two CPUs)}; spool filled by"
 echo "$STREAMS mta-inject -b.  Postfix $PF_N a run (filled through its smtpd"
 echo "with qmgr off), smtp_destination_concurrency_limit $SESSIONS, other limits"
 echo "its defaults.  smtp-source: $SRC_SESSIONS sessions reusing connections."
