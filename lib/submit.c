@@ -144,6 +144,23 @@ acct_headers(struct submit *s, const struct conf *c)
 }
 
 /*
+ * submit_auth_source - the source name a client takes once it has
+ * authenticated as user: its <smtp-user>'s source, else {auth}
+ */
+const char *
+submit_auth_source(const struct conf *c, const char *user)
+{
+	const struct conf_block *b;
+	const struct conf_directive *d;
+
+	if ((b = conf_find_block(c, CONF_S_SMTP_USER, user)) != NULL &&
+	    (d = conf_block_get(b, CONF_USER_SOURCE)) != NULL &&
+	    d->str != NULL)
+		return d->str;
+	return "{auth}";
+}
+
+/*
  * submit_source_of - the <source> settings queued message e was
  * submitted under: with the name its source-name record keeps, as
  * submit_init() had them; for a file older than that record, from its
@@ -157,8 +174,6 @@ submit_source_of(const struct conf *c, const struct envelope *e,
 	static const unsigned char local[4] = { 127, 0, 0, 1 };
 	const char *src = e->source.len > 0 ? e->source.p : "local";
 	const char *name = e->srcname.len > 0 ? e->srcname.p : NULL;
-	const struct conf_directive *d;
-	const struct conf_block *b;
 	unsigned char a[16];
 	int af = AF_UNSPEC;
 
@@ -173,13 +188,8 @@ submit_source_of(const struct conf *c, const struct envelope *e,
 		    name != NULL ? name : "{pickup}", s);
 		return;
 	}
-	if (name == NULL && e->auth.len > 0) {
-		name = "{auth}";
-		if ((b = conf_find_block(c, CONF_S_SMTP_USER, e->auth.p)) !=
-		    NULL && (d = conf_block_get(b, CONF_USER_SOURCE)) !=
-		    NULL && d->str != NULL)
-			name = d->str;
-	}
+	if (name == NULL && e->auth.len > 0)
+		name = submit_auth_source(c, e->auth.p);
 	conf_resolve_source(c, CONF_S_SOURCE, af, a, name, s);
 }
 

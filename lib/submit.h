@@ -70,6 +70,7 @@ int	submit_init(struct submit *, const struct conf *, struct spool *,
 int	submit_message(struct submit *, const struct submit_env *,
 	    const char *, size_t, struct submit_out *, char *, size_t);
 void	submit_abort(struct submit_out *);
+const char *submit_auth_source(const struct conf *, const char *);
 void	submit_source_of(const struct conf *, const struct envelope *,
 	    struct conf_settings *);
 

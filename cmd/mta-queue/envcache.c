@@ -67,23 +67,22 @@ envcache_drop(struct msg *m)
 
 /*
  * envcache_take - parse what m kept into e (initialised here) and drop
- * it; -1 when m kept nothing or the text does not parse as m's
+ * it; -1 when m kept nothing, or out of memory.  The text is the one
+ * intake parsed and checked (its id, its size against the file) and
+ * made m from: it is not checked again.
  */
 int
 envcache_take(struct msg *m, struct envelope *e)
 {
 	char err[256];
-	size_t off;
-	int rc = -1;
+	int rc;
 
 	if (m->envtext == NULL)
 		return -1;
 	envelope_init(e);
-	if (envelope_parse(m->envtext->text, m->envtext->len, e, &off, err,
-	    sizeof(err)) == 0 && strcmp(buf_cstr(&e->id), m->id) == 0 &&
-	    e->nrcpt == m->nrcpt)
-		rc = 0;
-	else
+	rc = envelope_parse(m->envtext->text, m->envtext->len, e, NULL, err,
+	    sizeof(err));
+	if (rc == -1)
 		envelope_free(e);
 	envcache_drop(m);
 	return rc;

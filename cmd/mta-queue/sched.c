@@ -527,13 +527,9 @@ msg_release(struct msg *m)
 int
 msg_read(struct msg *m, struct envelope *e, char *err, size_t errlen)
 {
-	size_t off;
-	int fd;
-
 	envelope_init(e);
-	if (spool_open_msg(S.spool, m->id, e, &off, &fd, err, errlen) == -1)
+	if (spool_read_msg(S.spool, m->id, e, NULL, NULL, err, errlen) == -1)
 		return -1;
-	(void)close(fd);
 	if (e->nrcpt != m->nrcpt) {
 		(void)snprintf(err, errlen, "%s: %zu recipients, %u expected",
 		    m->id, e->nrcpt, m->nrcpt);

@@ -191,15 +191,9 @@ check(const struct session *s, const char *user, const char *pass)
 static void
 succeed(struct session *s, const char *user)
 {
-	const struct conf_block *b;
-	const struct conf_directive *d;
-	const char *src = "{auth}";
+	const char *src = submit_auth_source(s->conf, user);
 
 	(void)strlcpy(s->auth_user, user, sizeof(s->auth_user));
-	b = conf_find_block(s->conf, CONF_S_SMTP_USER, user);
-	if (b != NULL && (d = conf_block_get(b, CONF_USER_SOURCE)) != NULL &&
-	    d->str != NULL)
-		src = d->str;
 	if (submit_init(&s->sub, s->conf, s->srv->spool, s->af,
 	    s->af == AF_UNSPEC ? NULL : s->addr, src) == -1)
 		log_warn_sys("client=%s: settings after AUTH", s->ip);

@@ -49,7 +49,8 @@ same(const struct envelope *a, const struct envelope *b, int offsets,
 	    !same_buf(&a->vmta, &b->vmta) || !same_buf(&a->job, &b->job) ||
 	    !same_buf(&a->envid, &b->envid) || !same_buf(&a->ret, &b->ret) ||
 	    a->size != b->size || !same_buf(&a->source, &b->source) ||
-	    !same_buf(&a->auth, &b->auth) || a->nrcpt != b->nrcpt)
+	    !same_buf(&a->auth, &b->auth) ||
+	    !same_buf(&a->srcname, &b->srcname) || a->nrcpt != b->nrcpt)
 		return 0;
 	if (offsets && a->size_off != b->size_off)
 		return 0;

@@ -268,6 +268,10 @@ TEST(parse_errors)
 	EXPECT(HEAD "id 2\n\n", "line 5: duplicate record");
 	EXPECT(HEAD "from <c@d>\n\n", "duplicate record");
 	EXPECT(HEAD "vmta a\nvmta b\n\n", "duplicate record");
+	EXPECT(HEAD "source-name a\nsource-name b\n\n", "duplicate record");
+	EXPECT(HEAD "source-name {a} b\n\n", "space in value");
+	EXPECT(HEAD "source-name a%0\n\n", "bad value");
+	EXPECT(HEAD "source-name a%00\n\n", "bad value");
 	EXPECT("mta-spool 1\nid 1\ntime 1x\nfrom <>\n\n", "bad time");
 	EXPECT("mta-spool 1\nid 1\ntime 99999999999\nfrom <>\n\n",
 	    "bad time");
