@@ -546,7 +546,7 @@ CONF_DIRECTIVE(CONF_IGNORE_8BITMIME, "ignore-8bitmime", CONF_T_BOOL, D, "no",
 CONF_DIRECTIVE(CONF_IGNORE_CHUNKING, "ignore-chunking", CONF_T_BOOL, D, "no",
     false, NULL)
 CONF_DIRECTIVE(CONF_IGNORE_PIPELINING, "ignore-pipelining", CONF_T_BOOL, D,
-    "no", false, NULL)
+    "no", true, NULL)
 CONF_DIRECTIVE(CONF_IGNORE_DSN, "ignore-dsn", CONF_T_BOOL, D, "no", false,
     NULL)
 CONF_DIRECTIVE(CONF_USE_UNENCRYPTED_PLAIN_AUTH, "use-unencrypted-plain-auth",

@@ -67,6 +67,19 @@ enum sess_state {
 	SS_QUIT			/* QUIT sent, closed already answered */
 };
 
+/*
+ * A msg record that came while the transaction before it was in
+ * flight (the queue's "pipeline"): held in the session's nx, it goes
+ * out right behind that transaction's final "." when the server offers
+ * PIPELINING (RFC 2920 3.1), else when that transaction is over.
+ */
+enum nx_state {
+	NX_NONE,
+	NX_MSG,			/* its rcpt records coming */
+	NX_READY,		/* all in: starts when tx is over */
+	NX_SENT			/* MAIL, RCPT, DATA sent behind tx's "." */
+};
+
 /* Where a recipient stands in the transaction. */
 enum rcpt_state {
 	RS_WAIT,		/* no answer yet */
@@ -139,6 +152,7 @@ struct session {
 	int		 family;	/* DNS_INET | DNS_INET6 */
 	uint16_t	 port;
 	enum tls_mode	 tls;
+	bool		 no_pipelining;	/* one command at a time, always */
 	uint64_t	 tmo_connect, tmo_greeting, tmo_idle;
 	uint64_t	 tmo_command;	/* 0: RFC 5321 defaults */
 	uint64_t	 tmo_data;	/* 0: RFC 5321 defaults */
@@ -171,6 +185,8 @@ struct session {
 	struct smtpreply reply;
 	/* transactions */
 	struct tx	 tx;
+	struct tx	 nx;		/* the next one, see nx_state */
+	enum nx_state	 nx_state;
 	bool		 need_rset;
 	bool		 dead;		/* lost while rcpt records arrive */
 	const char	*close_reason;	/* with dead: "lost", "421", ... */
@@ -223,6 +239,7 @@ void	session_fail(struct session *, const char *, int, const char *,
 	    ...) PRINTFLIKE(4, 5);
 void	session_answer_fail(struct session *);
 int	session_write(struct session *);
+void	session_pipeline_next(struct session *);
 void	session_set_events(struct session *, unsigned);
 
 /* conn.c */
@@ -247,9 +264,9 @@ const char *tls_version(const struct session *);
 const char *tls_cipher(const struct session *);
 
 /* send.c */
-void	send_commands(struct session *);
-int	send_open(struct session *, char *, size_t);
+void	send_commands(struct session *, struct tx *);
+int	send_open(struct tx *, char *, size_t);
 int	send_fill(struct session *, char *, size_t);
-void	send_close(struct session *);
+void	send_close(struct tx *);
 
 #endif

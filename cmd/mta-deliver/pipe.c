@@ -198,6 +198,8 @@ do_hello(struct worker *w, const struct proto_rec *r)
 	b = rec_begin(w, "hello");
 	proto_add(b, "proto", DELIVER_PROTO);
 	proto_add_num(b, "pid", (long long)getpid());
+	/* a msg may come for a session with a transaction in flight */
+	proto_add(b, "pipeline", "1");
 	rec_end(w, start);
 }
 

@@ -69,9 +69,8 @@ notify_ok(const char *v)
 }
 
 static void
-add_mail(struct session *s)
+add_mail(struct session *s, const struct tx *t)
 {
-	const struct tx *t = &s->tx;
 	unsigned ext = s->ext.flags;
 
 	adds(s, "MAIL FROM:<");
@@ -98,9 +97,8 @@ add_mail(struct session *s)
 }
 
 static void
-add_rcpt(struct session *s, const struct tx_rcpt *r)
+add_rcpt(struct session *s, const struct tx *t, const struct tx_rcpt *r)
 {
-	const struct tx *t = &s->tx;
 	const char *v, *semi;
 
 	adds(s, "RCPT TO:<");
@@ -130,13 +128,12 @@ add_rcpt(struct session *s, const struct tx_rcpt *r)
 }
 
 /*
- * send_commands - queue the next commands: with PIPELINING the whole
- * group up to DATA, else the next one only
+ * send_commands - queue the next commands of t: with PIPELINING the
+ * whole group up to DATA, else the next one only
  */
 void
-send_commands(struct session *s)
+send_commands(struct session *s, struct tx *t)
 {
-	struct tx *t = &s->tx;
 	bool pipelining = (s->ext.flags & SMTPEXT_PIPELINING) != 0;
 
 	if (t->rset && !t->rset_sent) {
@@ -147,7 +144,7 @@ send_commands(struct session *s)
 			return;
 	}
 	if (!t->mail_sent) {
-		add_mail(s);
+		add_mail(s, t);
 		t->mail_sent = true;
 		t->nexpect++;
 		if (!pipelining)
@@ -158,7 +155,7 @@ send_commands(struct session *s)
 
 		if (r->state != RS_WAIT)
 			continue;	/* refused here already */
-		add_rcpt(s, r);
+		add_rcpt(s, t, r);
 		r->sent = true;
 		t->nrcptsent++;
 		t->nexpect++;
@@ -172,11 +169,10 @@ send_commands(struct session *s)
 	}
 }
 
-/* send_open - open the spool file and check it holds the message */
+/* send_open - open t's spool file and check it holds the message */
 int
-send_open(struct session *s, char *err, size_t errlen)
+send_open(struct tx *t, char *err, size_t errlen)
 {
-	struct tx *t = &s->tx;
 	const char *path = t->strs.p + t->path;
 	struct stat st;
 
@@ -203,17 +199,17 @@ send_open(struct session *s, char *err, size_t errlen)
 	t->last = '\0';
 	return 0;
 fail:
-	send_close(s);
+	send_close(t);
 	return -1;
 }
 
-/* send_close - close the spool file, if open */
+/* send_close - close t's spool file, if open */
 void
-send_close(struct session *s)
+send_close(struct tx *t)
 {
-	if (s->tx.fd != -1) {
-		close(s->tx.fd);
-		s->tx.fd = -1;
+	if (t->fd != -1) {
+		close(t->fd);
+		t->fd = -1;
 	}
 }
 
@@ -249,8 +245,9 @@ dot_stuff(struct session *s, const char *p, size_t n)
 
 /*
  * send_fill - queue the next block of the message; after the last, the
- * final "." (and the session waits for its reply).  -1 with err when
- * the file cannot be read: the message must not end with ".".
+ * final "." (and the session waits for its reply), and behind it the
+ * next transaction's commands when they may go.  -1 with err when the
+ * file cannot be read: the message must not end with ".".
  */
 int
 send_fill(struct session *s, char *err, size_t errlen)
@@ -281,9 +278,10 @@ send_fill(struct session *s, char *err, size_t errlen)
 	if (!t->crlf)
 		add(s, "\r\n", 2);
 	add(s, ".\r\n", 3);
-	send_close(s);
+	send_close(t);
 	s->state = SS_DOT;
 	ev_timer_start(s->w->ev, &s->timer, s->tmo_data ? s->tmo_data :
 	    TMO_DATA_DOT);
+	session_pipeline_next(s);
 	return 0;
 }

@@ -29,7 +29,9 @@
 #include "smtpreply.h"
 
 static void tx_finish(struct session *);
-static void tx_start(struct session *);
+static int tx_start(struct session *);
+static void tx_fail_all(struct tx *, const char *, const char *, ...)
+	    PRINTFLIKE(3, 4);
 static int on_reply(struct session *);
 static int on_bad_reply(struct session *, const char *);
 static void sess_timeout(void *);
@@ -91,10 +93,13 @@ session_free(struct session *s)
 	ev_timer_stop(w->ev, &s->timer);
 	conn_drop(s);
 	conn_free_targets(s);
-	send_close(s);
+	send_close(&s->tx);
+	send_close(&s->nx);
 	buf_free(&s->out);
 	buf_free(&s->tx.strs);
 	free(s->tx.r);
+	buf_free(&s->nx.strs);
+	free(s->nx.r);
 	free(s->hosts);
 	free(s->skip);
 	free(s);
@@ -114,6 +119,7 @@ alloc_session(struct worker *w, long long sid)
 	s->sid = sid;
 	s->fd = -1;
 	s->tx.fd = -1;
+	s->nx.fd = -1;
 	s->hnext = w->bucket[h];
 	w->bucket[h] = s;
 	s->hashed = true;
@@ -217,6 +223,13 @@ parse_session(struct session *s, const struct proto_rec *r, char *err,
 			(void)snprintf(err, errlen, "bad tls");
 			return -1;
 		}
+	}
+	if ((v = proto_get(r, "pipelining")) != NULL) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+			(void)snprintf(err, errlen, "bad pipelining");
+			return -1;
+		}
+		s->no_pipelining = v[0] == '0';
 	}
 	s->family = DNS_INET | DNS_INET6;
 	if ((v = proto_get(r, "family")) != NULL) {
@@ -411,6 +424,9 @@ session_ready(struct session *s)
 	struct buf *b;
 
 	conn_free_targets(s);
+	/* ext= says what was offered; the session uses what it may */
+	if (s->no_pipelining)
+		s->ext.flags &= ~SMTPEXT_PIPELINING;
 	b = rec_begin(w, "session");
 	proto_add_num(b, "sid", s->sid);
 	proto_add(b, "status", "ok");
@@ -498,12 +514,10 @@ answer_closed(struct session *s, const char *reason, int code,
 	    s->mx, s->ip, reason, text);
 }
 
-/* Every recipient not decided yet gets this result. */
+/* Every recipient of t not decided yet gets this result. */
 static void
-tx_decide_rest(struct session *s, int code, const char *dsn,
-    const char *text)
+tx_decide_rest(struct tx *t, int code, const char *dsn, const char *text)
 {
-	struct tx *t = &s->tx;
 	size_t off = t->strs.len;
 
 	if (buf_append(&t->strs, text, strlen(text) + 1) == -1)
@@ -518,9 +532,22 @@ tx_decide_rest(struct session *s, int code, const char *dsn,
 	}
 }
 
+/* The next transaction becomes the current one; tx's buffers are kept. */
+static void
+nx_promote(struct session *s)
+{
+	struct tx over = s->tx;
+
+	s->tx = s->nx;
+	s->nx = over;
+	s->nx.got = s->nx.nrcpt = 0;
+	s->nx_state = NX_NONE;
+}
+
 /*
- * The session ends on its own: answer the transaction in flight (or,
- * while its rcpt records still arrive, wait for them), then closed.
+ * The session ends on its own: answer the transaction in flight and the
+ * next one, if it came (or, while rcpt records still arrive, wait for
+ * them), then closed.
  */
 static int
 sess_end(struct session *s, const char *reason, int code, const char *dsn,
@@ -534,17 +561,21 @@ sess_end(struct session *s, const char *reason, int code, const char *dsn,
 	va_end(ap);
 	switch (s->state) {
 	case SS_MSG:
-		/* The answers wait for the last rcpt record. */
-		conn_drop(s);
-		s->dead = true;
-		s->close_reason = reason;
-		session_fail(s, dsn, code, "%s", text);
-		return -1;
+		goto wait;
 	case SS_CMDS:
 	case SS_BODY:
 	case SS_DOT:
-		tx_decide_rest(s, code, dsn, text);
+		tx_decide_rest(&s->tx, code, dsn, text);
 		tx_finish(s);
+		if (s->nx_state == NX_MSG) {
+			nx_promote(s);
+			goto wait;
+		}
+		if (s->nx_state != NX_NONE) {
+			nx_promote(s);
+			tx_decide_rest(&s->tx, code, dsn, text);
+			tx_finish(s);
+		}
 		break;
 	case SS_QUIT:
 		session_free(s);
@@ -555,6 +586,14 @@ sess_end(struct session *s, const char *reason, int code, const char *dsn,
 	answer_closed(s, reason, code, dsn, text);
 	s->state = SS_QUIT;
 	session_free(s);
+	return -1;
+wait:
+	/* The answers wait for the last rcpt record. */
+	s->state = SS_MSG;
+	conn_drop(s);
+	s->dead = true;
+	s->close_reason = reason;
+	session_fail(s, dsn, code, "%s", text);
 	return -1;
 }
 
@@ -814,10 +853,36 @@ decide(struct session *s, struct tx_rcpt *r, enum rcpt_state only)
 	}
 }
 
-/* After a transaction: QUIT when the queue said quit.  -1: gone. */
+/*
+ * After a transaction: the next one, if it came; else QUIT when the
+ * queue said quit.  -1: the session is gone (or quits).
+ */
 static int
 after_tx(struct session *s)
 {
+	enum nx_state next = s->nx_state;
+
+	if (next != NX_NONE)
+		nx_promote(s);
+	switch (next) {
+	case NX_SENT:
+		/* its replies follow the one to "." */
+		s->state = SS_CMDS;
+		ev_timer_start(s->w->ev, &s->timer, cmd_timeout(s));
+		return 0;
+	case NX_MSG:
+		s->state = SS_MSG;
+		ev_timer_stop(s->w->ev, &s->timer);
+		return 0;
+	case NX_READY:
+		if (!s->w->quitting)
+			return tx_start(s);
+		tx_fail_all(&s->tx, "4.3.0", "mta-deliver quit");
+		tx_finish(s);
+		break;
+	case NX_NONE:
+		break;
+	}
 	if (s->w->quitting)
 		session_quit(s, true);
 	return s->w->quitting ? -1 : 0;
@@ -839,7 +904,7 @@ tx_continue(struct session *s)
 		tx_finish(s);
 		return after_tx(s);
 	}
-	send_commands(s);
+	send_commands(s, t);
 	ev_timer_start(s->w->ev, &s->timer, cmd_timeout(s));
 	return session_write(s);
 }
@@ -1078,7 +1143,7 @@ tx_finish(struct session *s)
 	proto_add_num(b, "sid", s->sid);
 	proto_add(b, "id", t->id);
 	rec_end(w, start);
-	send_close(s);
+	send_close(t);
 	buf_reset(&t->strs);
 	if (t->strs.cap > 65536)
 		buf_free(&t->strs);
@@ -1089,7 +1154,7 @@ tx_finish(struct session *s)
 
 /* The recipients of a transaction that never reached the server. */
 static void
-tx_fail_all(struct session *s, const char *dsn, const char *fmt, ...)
+tx_fail_all(struct tx *t, const char *dsn, const char *fmt, ...)
 {
 	char text[DELIVER_TEXTMAX];
 	va_list ap;
@@ -1097,7 +1162,7 @@ tx_fail_all(struct session *s, const char *dsn, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	tx_decide_rest(s, 0, dsn, text);
+	tx_decide_rest(t, 0, dsn, text);
 }
 
 /* An address as MAIL and RCPT carry it: nothing that breaks the line. */
@@ -1115,22 +1180,26 @@ addr_ok(const char *a)
 	return true;
 }
 
-/* All rcpt records are in: check, then talk. */
-static void
-tx_start(struct session *s)
+/*
+ * What of t can go: the recipients that MAIL and RCPT can carry, when
+ * the sender can be carried, the size and SMTPUTF8 suit the server and
+ * the spool file opens; the others are decided here.  false: nothing
+ * is left to send.  Deciding twice changes nothing.
+ */
+static bool
+tx_check(struct session *s, struct tx *t)
 {
-	struct tx *t = &s->tx;
 	char err[256];
 	bool any = false;
 
 	if (t->from != NOSTR && !addr_ok(t->strs.p + t->from))
-		tx_fail_all(s, "5.1.7", "bad sender address syntax");
+		tx_fail_all(t, "5.1.7", "bad sender address syntax");
 	else if (t->smtputf8 && !(s->ext.flags & SMTPEXT_SMTPUTF8))
-		tx_fail_all(s, "5.6.7", "SMTPUTF8 is required, but was not "
+		tx_fail_all(t, "5.6.7", "SMTPUTF8 is required, but was not "
 		    "offered by %s[%s]", s->mx, s->ip);
 	else if ((s->ext.flags & SMTPEXT_SIZE) && s->ext.size > 0 &&
 	    (uint64_t)t->size > s->ext.size)
-		tx_fail_all(s, "5.3.4", "message size %lld exceeds size limit "
+		tx_fail_all(t, "5.3.4", "message size %lld exceeds size limit "
 		    "%llu of %s[%s]", t->size,
 		    (unsigned long long)s->ext.size, s->mx, s->ip);
 	for (size_t i = 0; i < t->got; i++) {
@@ -1149,25 +1218,61 @@ tx_start(struct session *s)
 		}
 		any = true;
 	}
-	if (any && send_open(s, err, sizeof(err)) == -1) {
-		tx_fail_all(s, "4.3.0", "%s", err);
+	if (any && t->fd == -1 && send_open(t, err, sizeof(err)) == -1) {
+		tx_fail_all(t, "4.3.0", "%s", err);
 		any = false;
 	}
-	if (!any) {
-		tx_finish(s);
-		(void)after_tx(s);
-		return;
-	}
-	t->rset = s->need_rset;
-	s->need_rset = false;
+	return any;
+}
+
+/* t's commands are about to go, RSET first when rset. */
+static void
+tx_begin(struct tx *t, bool rset)
+{
+	t->rset = rset;
 	t->nexpect = t->nreplies = t->nextrcpt = t->rcur = 0;
 	t->nrcptsent = t->naccepted = 0;
 	t->mail_sent = t->mail_ok = t->data_sent = t->rset_sent = false;
 	t->empty = false;
+}
+
+/* All rcpt records are in: check, then talk.  -1: the session is gone. */
+static int
+tx_start(struct session *s)
+{
+	struct tx *t = &s->tx;
+
+	if (!tx_check(s, t)) {
+		tx_finish(s);
+		return after_tx(s);
+	}
+	tx_begin(t, s->need_rset);
+	s->need_rset = false;
 	s->state = SS_CMDS;
-	send_commands(s);
+	send_commands(s, t);
 	ev_timer_start(s->w->ev, &s->timer, cmd_timeout(s));
-	(void)session_write(s);
+	return session_write(s);
+}
+
+/*
+ * session_pipeline_next - the final "." of tx is queued: queue the next
+ * transaction's MAIL, RCPT and DATA right behind it, if it is in and
+ * may go (RFC 2920 3.1: a message's content may begin a group).  Not
+ * behind an empty "." (RSET must come first), nor when quitting.  A
+ * next one with nothing to send waits for its turn to be answered.
+ */
+void
+session_pipeline_next(struct session *s)
+{
+	struct tx *t = &s->nx;
+
+	if (s->nx_state != NX_READY || s->state != SS_DOT || s->tx.empty ||
+	    !(s->ext.flags & SMTPEXT_PIPELINING) || s->w->quitting ||
+	    !tx_check(s, t))
+		return;
+	tx_begin(t, false);
+	send_commands(s, t);
+	s->nx_state = NX_SENT;
 }
 
 /* Keep a string of the transaction; NOSTR for NULL. */
@@ -1183,31 +1288,14 @@ keep(struct tx *t, const char *v)
 	return off;
 }
 
-/*
- * session_msg_record - a msg record for s, or for a session that has
- * ended on its own (s NULL): its recipients are answered deferred.
- * -1 with err: a protocol error.
- */
-int
-session_msg_record(struct worker *w, struct session *s,
-    const struct proto_rec *r, char *err, size_t errlen)
+/* Take a msg record into t.  -1 with err: a protocol error. */
+static int
+tx_read_msg(struct worker *w, struct tx *t, const struct proto_rec *r,
+    char *err, size_t errlen)
 {
-	struct tx *t;
 	const char *v;
-	long long sid, nrcpt, n;
+	long long nrcpt, n;
 
-	if (s == NULL) {
-		(void)proto_get_num(r, "sid", 0, LLONG_MAX, &sid);
-		s = alloc_session(w, sid);
-		s->state = SS_READY;
-		s->dead = true;
-		session_fail(s, "4.4.2", 0, "session %lld was closed", sid);
-	}
-	if (s->state != SS_READY) {
-		(void)snprintf(err, errlen, "session %lld is not idle", s->sid);
-		return -1;
-	}
-	t = &s->tx;
 	if ((v = proto_get(r, "id")) == NULL || !name_ok(v, sizeof(t->id))) {
 		(void)snprintf(err, errlen, "missing or bad id");
 		return -1;
@@ -1243,6 +1331,41 @@ session_msg_record(struct worker *w, struct session *s,
 	t->nrcpt = (size_t)nrcpt;
 	t->got = 0;
 	t->t0 = ev_now(w->ev);
+	return 0;
+}
+
+/*
+ * session_msg_record - a msg record for s, idle or with a transaction
+ * in flight and none after it, or for a session that has ended on its
+ * own (s NULL): its recipients are answered deferred.  -1 with err: a
+ * protocol error.
+ */
+int
+session_msg_record(struct worker *w, struct session *s,
+    const struct proto_rec *r, char *err, size_t errlen)
+{
+	long long sid;
+
+	if (s == NULL) {
+		(void)proto_get_num(r, "sid", 0, LLONG_MAX, &sid);
+		s = alloc_session(w, sid);
+		s->state = SS_READY;
+		s->dead = true;
+		session_fail(s, "4.4.2", 0, "session %lld was closed", sid);
+	}
+	if ((s->state == SS_CMDS || s->state == SS_BODY ||
+	    s->state == SS_DOT) && s->nx_state == NX_NONE) {
+		if (tx_read_msg(w, &s->nx, r, err, errlen) == -1)
+			return -1;
+		s->nx_state = NX_MSG;
+		return 0;
+	}
+	if (s->state != SS_READY) {
+		(void)snprintf(err, errlen, "session %lld is not idle", s->sid);
+		return -1;
+	}
+	if (tx_read_msg(w, &s->tx, r, err, errlen) == -1)
+		return -1;
 	s->state = SS_MSG;
 	/* The queue sends the rcpt records at once: no idle timeout. */
 	ev_timer_stop(w->ev, &s->timer);
@@ -1254,11 +1377,11 @@ int
 session_rcpt(struct session *s, const struct proto_rec *r, char *err,
     size_t errlen)
 {
-	struct tx *t = &s->tx;
+	struct tx *t = s->nx_state == NX_MSG ? &s->nx : &s->tx;
 	struct tx_rcpt *q;
 	const char *v;
 
-	if (s->state != SS_MSG) {
+	if (t == &s->tx && s->state != SS_MSG) {
 		(void)snprintf(err, errlen, "no msg for session %lld", s->sid);
 		return -1;
 	}
@@ -1279,12 +1402,20 @@ session_rcpt(struct session *s, const struct proto_rec *r, char *err,
 	q->state = RS_WAIT;
 	if (++t->got < t->nrcpt)
 		return 0;
+	if (t == &s->nx) {
+		/* behind tx's ".", if that is out already */
+		s->nx_state = NX_READY;
+		session_pipeline_next(s);
+		if (s->nx_state == NX_SENT)
+			(void)session_write(s);
+		return 0;
+	}
 	if (!s->dead) {
-		tx_start(s);
+		(void)tx_start(s);
 		return 0;
 	}
 	/* The session ended while the records came: answer them so. */
-	tx_decide_rest(s, s->fcode, s->fdsn, s->ftext);
+	tx_decide_rest(t, s->fcode, s->fdsn, s->ftext);
 	tx_finish(s);
 	if (s->close_reason != NULL)
 		answer_closed(s, s->close_reason, s->fcode, s->fdsn, s->ftext);
@@ -1376,7 +1507,7 @@ session_quit(struct session *s, bool wait)
 		send_quit(s);
 		return;
 	case SS_MSG:
-		tx_fail_all(s, "4.3.0", "mta-deliver quit");
+		tx_fail_all(&s->tx, "4.3.0", "mta-deliver quit");
 		tx_finish(s);
 		send_quit(s);
 		return;

@@ -93,6 +93,7 @@ struct qset {
 	bool	 pause;
 	char	*hosts;			/* smtp-hosts/route as written */
 	const char *tls;		/* no, try, require */
+	bool	 no_pipelining;		/* ignore-pipelining */
 	int64_t	 port;
 	int64_t	 connect_timeout, greeting_timeout, command_timeout,
 		 data_timeout;
@@ -187,6 +188,7 @@ struct session {
 	char		*mx, *ip, *src, *ext, *tls, *cipher;
 	unsigned	 port;
 	struct txn	*txn;
+	struct txn	*next;		/* sent behind txn, see session.c */
 	struct ev_timer	 timer;		/* msg-rate wait, or linger */
 	uint64_t	 linger_until;	/* ms: idle, nothing ready; 0: no */
 };
@@ -268,6 +270,7 @@ void	reply_check(struct queue *, int, const char *, const char *,
 int	worker_start_all(size_t);
 struct session *worker_open(struct queue *);
 void	worker_send_msg(struct session *, struct txn *);
+bool	worker_pipelines(const struct session *);
 void	worker_close(struct session *);
 void	worker_quit_all(void);
 size_t	worker_count(void);

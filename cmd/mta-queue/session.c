@@ -12,6 +12,13 @@
  * for a retry.  The linger keeps the sessions of a queue fed by the
  * intake, a few hundred messages at a time, from closing and opening
  * again between two hand-overs.
+ *
+ * While a transaction is in flight, the session may be given the next
+ * one (s->next) when its server offers PIPELINING and nothing would
+ * hold the session back: the worker sends its MAIL, RCPT and DATA right
+ * behind the current message's final "." (RFC 2920 3.1), sparing a
+ * round trip and a read and a write on each side a message.  Its
+ * answers follow those of the current one.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -289,6 +296,47 @@ txn_make(struct queue *q)
 	return t;
 }
 
+/* Whether s may take no more transactions: it is to close. */
+static bool
+session_held(const struct session *s)
+{
+	const struct queue *q = s->q;
+	int64_t limit = q->backoff ? q->set.bo_max_msg_per_conn :
+	    q->set.max_msg_per_conn;
+
+	return S.stopping || q->paused || q->set.pause ||
+	    q->retry_at > time(NULL) || (limit > 0 && s->nmsg >= limit) ||
+	    q->nsessions > queue_limit(q) || q->fwd != NULL ||
+	    queue_mx_skipped(q, s->mx) || queue_src_disabled(q, s->src);
+}
+
+/*
+ * Give busy session s the transaction after its current one, when it
+ * can pipeline it and one is ready that no idle session of the queue
+ * could take now, within the queue's msg-rate.
+ */
+static void
+session_prefetch(struct session *s)
+{
+	struct queue *q = s->q;
+	struct txn *t = NULL;
+
+	if (s->txn == NULL || s->next != NULL || q->nready == 0 ||
+	    q->nidle > 0 || !worker_pipelines(s) || session_held(s) ||
+	    (q->ready_head != NULL && msg_expired(q, q->ready_head->m)) ||
+	    !rate_take(&q->msg_rate, ev_now(S.ev) * 1000))
+		return;
+	while (t == NULL && q->nready > 0)
+		t = txn_make(q);
+	if (t == NULL)
+		return;
+	log_debug("queue %s: session %llu: %s, %zu recipients, next",
+	    q->name, (unsigned long long)s->sid, t->m->id, t->n);
+	s->next = t;
+	s->nmsg++;
+	worker_send_msg(s, t);
+}
+
 /*
  * session_next - give idle session s its next transaction; false when
  * s was closed instead (nothing ready, limits reached)
@@ -298,14 +346,9 @@ session_next(struct session *s)
 {
 	struct queue *q = s->q;
 	uint64_t now_us = ev_now(S.ev) * 1000;
-	int64_t limit = q->backoff ? q->set.bo_max_msg_per_conn :
-	    q->set.max_msg_per_conn;
 	struct txn *t;
 
-	if (S.stopping || q->paused || q->set.pause ||
-	    q->retry_at > time(NULL) || (limit > 0 && s->nmsg >= limit) ||
-	    q->nsessions > queue_limit(q) || q->fwd != NULL ||
-	    queue_mx_skipped(q, s->mx) || queue_src_disabled(q, s->src)) {
+	if (session_held(s)) {
 		worker_close(s);
 		queue_kick(q);
 		return false;
@@ -360,6 +403,7 @@ session_next(struct session *s)
 	s->nmsg++;
 	set_state(s, S_BUSY);
 	worker_send_msg(s, t);
+	session_prefetch(s);
 	return true;
 }
 
@@ -491,7 +535,10 @@ session_rcpt(struct session *s, const struct proto_rec *rec)
 		queue_fail_all(q, code, dsn, text);
 }
 
-/* session_done - the transaction is over; the session is idle again */
+/*
+ * session_done - the transaction is over; the next one already sent is
+ * the session's now, else the session is idle again
+ */
 void
 session_done(struct session *s)
 {
@@ -499,10 +546,26 @@ session_done(struct session *s)
 
 	if (t == NULL)
 		return;
-	s->txn = NULL;
+	s->txn = s->next;
+	s->next = NULL;
 	txn_abandon(s, t);
+	if (s->txn != NULL) {
+		session_prefetch(s);
+		return;
+	}
 	set_state(s, S_IDLE);
 	(void)session_next(s);
+}
+
+/* The transactions of s that got no answer go back to their queue. */
+static void
+session_abandon(struct session *s)
+{
+	if (s->txn != NULL)
+		txn_abandon(s, s->txn);
+	if (s->next != NULL)
+		txn_abandon(s, s->next);
+	s->txn = s->next = NULL;
 }
 
 /* session_closed - the session ended on its own (or after close) */
@@ -521,10 +584,7 @@ session_closed(struct session *s, const struct proto_rec *rec)
 	if (strcmp(reason, "quit") != 0)
 		log_info("queue %s: session closed: %s %d %s %s", q->name,
 		    reason, code, dsn, text);
-	if (s->txn != NULL) {
-		txn_abandon(s, s->txn);
-		s->txn = NULL;
-	}
+	session_abandon(s);
 	if (strcmp(reason, "421") == 0 || code == 421)
 		journal_queue_deferred(q, s, code, dsn, text);
 	session_free(s);
@@ -546,10 +606,7 @@ session_lost(struct session *s)
 {
 	struct queue *q = s->q;
 
-	if (s->txn != NULL) {
-		txn_abandon(s, s->txn);
-		s->txn = NULL;
-	}
+	session_abandon(s);
 	session_free(s);
 	queue_kick(q);
 }

@@ -341,6 +341,7 @@ qset_resolve(struct queue *q)
 		d = conf_get(&s, CONF_SMTP_HOSTS);
 	qs->hosts = d != NULL ? dup_or_null(d->text) : NULL;
 	qs->tls = tls_mode(&s);
+	qs->no_pipelining = conf_bool(&s, CONF_IGNORE_PIPELINING);
 	qs->port = conf_num(&s, CONF_DEFAULT_SMTP_PORT);
 	if (s.d[CONF_SMTP_PORT] != NULL)
 		qs->port = s.d[CONF_SMTP_PORT]->num;

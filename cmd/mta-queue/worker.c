@@ -43,6 +43,7 @@ struct worker {
 	pid_t		 pid;
 	int		 fd;
 	bool		 ready;		/* said hello */
+	bool		 pipeline;	/* takes a msg behind a msg */
 	struct proto_reader rd;
 	struct buf	 out;
 	size_t		 sessions;
@@ -400,6 +401,8 @@ session_record(struct worker *w, struct queue *q, uint64_t sid,
 	if (q->set.port > 0 && q->set.port != 25)
 		rec_num(w, "port", q->set.port);
 	rec_add(w, "tls", q->set.tls);
+	if (q->set.no_pipelining)
+		rec_add(w, "pipelining", "0");
 	rec_num(w, "connect-timeout", q->set.connect_timeout);
 	rec_num(w, "greeting-timeout", q->set.greeting_timeout);
 	rec_num(w, "command-timeout", q->set.command_timeout);
@@ -559,6 +562,26 @@ worker_send_msg(struct session *s, struct txn *t)
 	flush(w);
 }
 
+/*
+ * worker_pipelines - whether s may be sent a transaction behind the one
+ * in flight: its worker said it takes one, and the server offers
+ * PIPELINING, without which it would only wait in the worker
+ */
+bool
+worker_pipelines(const struct session *s)
+{
+	const char *p = s->ext;
+	size_t n = strlen("PIPELINING");
+
+	if (!s->w->pipeline || p == NULL || s->q->set.no_pipelining)
+		return false;
+	for (; *p != '\0'; p += strcspn(p, ","), p += *p == ',')
+		if (strncmp(p, "PIPELINING", n) == 0 && (p[n] == '\0' ||
+		    p[n] == ','))
+			return true;
+	return false;
+}
+
 /* worker_close - ask the worker to end session s */
 void
 worker_close(struct session *s)
@@ -629,6 +652,8 @@ handle(struct worker *w)
 
 	if (strcmp(v, "hello") == 0) {
 		w->ready = true;
+		w->pipeline = proto_get(&rec, "pipeline") != NULL &&
+		    strcmp(proto_get(&rec, "pipeline"), "1") == 0;
 		log_debug("worker %d: ready", w->n);
 		queue_kick_all();
 		return 0;

@@ -10,6 +10,9 @@ later connection.  A script is steps separated by "|":
   read        read one line
   data        read lines up to and including "."
   sleep:S     wait S seconds
+  idle:S      wait S seconds, then log "(idle)" if nothing came from the
+              client meanwhile, "(busy)" if something did (a client that
+              pipelines where it should wait for a reply)
   close       hang up (also what happens after the last step)
 
 Each line read is appended to LOG as "N< line", each sent as "N> text"
@@ -49,6 +52,15 @@ def run(conn, n, script, log):
             log.write("%d< (message)\n" % n)
         elif cmd == "sleep":
             time.sleep(float(arg))
+        elif cmd == "idle":
+            time.sleep(float(arg))
+            conn.setblocking(False)
+            try:
+                got = f.peek(1)
+            except OSError:
+                got = b""
+            conn.settimeout(30)
+            log.write("%d< %s\n" % (n, "(busy)" if got else "(idle)"))
         elif cmd == "close":
             break
         log.flush()
