@@ -496,17 +496,30 @@ take_anon(struct spool *sp, struct spool_writer *w, struct envelope *e,
 
 /*
  * publish - w's file into new/ under its queue id, never replacing a
- * file there: a rename from tmp/, or the link of an anonymous file
+ * file there: a rename from tmp/, or the link of an anonymous file.
+ * That link is made from the descriptor itself (AT_EMPTY_PATH: root, or
+ * Linux 6.10 and later for a file the caller made) or else through
+ * /proc, whose path walk costs a few microseconds a message.
  */
 static int
 publish(struct spool *sp, struct spool_writer *w)
 {
+	static _Atomic int no_empty_path;	/* commit threads share it */
 	char proc[64];
 
 	if (!w->anon)
 		return move(sp->tmpfd, sp->newfd, w->qid);
+	if (!no_empty_path) {
+		if (linkat(w->fd, "", sp->newfd, w->qid, AT_EMPTY_PATH) == 0)
+			return 0;
+		if (errno != ENOENT && errno != EPERM)
+			return -1;
+	}
 	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", w->fd);
-	return linkat(AT_FDCWD, proc, sp->newfd, w->qid, AT_SYMLINK_FOLLOW);
+	if (linkat(AT_FDCWD, proc, sp->newfd, w->qid, AT_SYMLINK_FOLLOW) == -1)
+		return -1;
+	no_empty_path = 1;	/* not allowed here: /proc from now on */
+	return 0;
 }
 
 /*

@@ -65,6 +65,7 @@ PORT=${PORT:-25470}		# the sink; PORT+1 Postfix's smtpd; PORT+2 closed
 RUN_LIMIT=${RUN_LIMIT:-900}	# seconds at most for one timed run or fill
 PARTS=${PARTS:-"mta postfix postfix-e2e source rebuild"}
 BASE=${BASE:-}			# another mta-queue binary: before/after rows a0)
+RTT_MS=${RTT_MS:-0}		# a) through a relay adding this round trip (PORT+3)
 DROP_CACHES=${DROP_CACHES:-0}
 KEEP=${KEEP:-0}			# 1: keep the temp dir (logs, spools)
 set -eu
@@ -115,9 +116,10 @@ fi
 w=$(mktemp -d "$base/mta-bench.XXXXXX")
 chmod 755 "$w"		# Postfix's daemons run as user postfix
 P=$w/postfix
-pf_master= sink_pid= qpid=
+pf_master= sink_pid= qpid= relay_pid=
 cleanup() {
 	[ -z "$qpid" ] || stop_queue || true
+	[ -z "$relay_pid" ] || kill "$relay_pid" 2>/dev/null || true
 	if [ -n "$pf_master" ]; then
 		postfix -c "$P/etc" stop >/dev/null 2>&1 || true
 		i=0
@@ -189,6 +191,22 @@ until ss -Hltn "sport = :$PORT" | grep -q . || [ $i -ge 50 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 kill -0 "$sink_pid" 2>/dev/null || { say "smtp-sink did not start"; exit 1; }
+
+# With RTT_MS, a) and a0) reach the sink through latency.py on PORT+3:
+# a long path's round trip, which no loopback run otherwise shows.
+MTA_PORT=$PORT
+if [ "$RTT_MS" != 0 ]; then
+	MTA_PORT=$((PORT + 3))
+	python3 -u "$top/tests/bench/deliver/latency.py" "$MTA_PORT" "$PORT" \
+	    "$(awk -v r="$RTT_MS" 'BEGIN { print r / 2 }')" >"$w/relay.out" \
+	    2>&1 &
+	relay_pid=$!
+	i=0
+	until grep -q listening "$w/relay.out" || [ $i -ge 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	grep -q listening "$w/relay.out" || { say "latency.py did not start"; exit 1; }
+fi
 
 sunk() {
 	tail -c 200 "$w/sink.out" | tr '\r' '\n' |
@@ -327,7 +345,7 @@ run_mta() {
 	key=${1:-mta}
 	fresh
 	spool=$d/spool conf=$d/mta.conf
-	mta_conf "$spool" "[127.0.0.1]:$PORT" >"$conf"
+	mta_conf "$spool" "[127.0.0.1]:$MTA_PORT" >"$conf"
 	"$ctl" -C "$conf" spool init >/dev/null || return 1
 	fill_spool "$N" "$d" || return 1
 	before=$(sunk)
@@ -343,6 +361,7 @@ run_mta() {
 	record $key "$(rate "$N" "$t0" "$t1")"
 	record ${key}_first "$(secs "$t0" "$first")"
 	record ${key}_flow "$(rate "$N" "$first" "$t1")"
+	record ${key}_tail "$(secs "$sunk_at" "$t1")"
 	# peak RSS: mta-queue and the largest of its workers
 	record ${key}_hwm "$(kb VmHWM "$qpid")"
 	wmax=0 nw=0
@@ -688,6 +707,7 @@ echo "   load average: $load0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) at 
 row "a) mta-queue -> smtp-sink, msg/s (N=$N)" mta
 row "   start to first message at the sink, s" mta_first 1 2
 row "   first message to the last, msg/s" mta_flow
+row "   last message at the sink to an empty spool, s" mta_tail 1 2
 row "   mta-queue peak RSS (VmHWM), MB" mta_hwm 1024 1
 row "   mta-deliver peak RSS, largest worker, MB" mta_whwm 1024 1
 row "   mta-deliver workers" mta_nw
@@ -698,6 +718,7 @@ row "   messages the sink got beyond N (duplicates)" mta_extra
 if [ -n "$BASE" ]; then
 	row "a0) BASE mta-queue -> smtp-sink, msg/s" base
 	row "   first message to the last, msg/s" base_flow
+	row "   last message at the sink to an empty spool, s" base_tail 1 2
 	row "   messages the sink got beyond N (duplicates)" base_extra
 	row "   mta-queue CPU a message, us (user+sys)" base_cpu
 	row "   mta-deliver CPU a message, us (all workers)" base_wcpu
@@ -733,6 +754,8 @@ echo "with qmgr off), smtp_destination_concurrency_limit $SESSIONS, other limits
 echo "its defaults.  smtp-source: $SRC_SESSIONS sessions reusing connections."
 echo "Rates count from the start of mta-queue (the reload of Postfix) until"
 echo "the sink has every message and the spool is empty."
+[ "$RTT_MS" = 0 ] ||
+    echo "a) and a0) through latency.py: a round trip of $RTT_MS ms added."
 if [ -n "$failed" ]; then
 	echo "FAILED to run:$failed"
 	exit 1

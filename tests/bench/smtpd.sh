@@ -258,11 +258,17 @@ run_mta() {	# SESSIONS [BINARY LABEL]
 	    "$ctl" -C "$d/mta.conf" suppress import "$w/suppress.csv" >/dev/null
 	start_mta "${2:-$smtpd}"
 	send "$1" "$PORT"
+	# CPU a message (user + system, all threads): what a change moves
+	# when the noisy wall-clock rate hides it
+	cpu=$(sed 's/.*) //' "/proc/$mta_pid/stat" |
+	    awk -v n="$N" -v hz="$(getconf CLK_TCK)" \
+	    '{ printf "%d", ($12 + $13) * 1000000 / hz / n }')
 	stop "$mta_pid"
 	mta_pid=
 	got=$(find "$d/spool/new" -type f | wc -l)
 	[ "$got" -eq "$N" ] || { say "mta-smtpd: $got in new/, $N sent"; exit 1; }
 	record "${3:-mta}$1" "$(rate "$N" "$t0" "$t1")"
+	record "${3:-mta}cpu$1" "$cpu"
 }
 
 # spool_drained - until $d/spool holds no message (at most 120 s)
@@ -380,7 +386,12 @@ for s in $SESSIONS; do
 	if has_mode accept; then
 		row "c) disk: $s files per syncfs" "ceil$s"
 		row "a) mta-smtpd, $s sessions" "mta$s"
-		[ -z "$BASE" ] || row "a0) BASE mta-smtpd, $s sessions" "base$s"
+		row "   mta-smtpd CPU a message, us (user+sys)" "mtacpu$s"
+		if [ -n "$BASE" ]; then
+			row "a0) BASE mta-smtpd, $s sessions" "base$s"
+			row "   mta-smtpd CPU a message, us (user+sys)" \
+			    "basecpu$s"
+		fi
 		row "b) postfix smtpd, $s sessions" "postfix$s"
 	fi
 	if has_mode live; then
