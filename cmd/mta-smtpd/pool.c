@@ -9,6 +9,8 @@
  * ready, and lib/spool takes one for each new message through
  * spool_set_anon; the commit links it into new/.  An empty pool, or a
  * file system without O_TMPFILE, means a named tmp/ file as before.
+ * The thread is woken when the pool falls below POOL_LOW and fills it
+ * in one go: one wake-up for many files, not one for each.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +25,7 @@
 #include "spool.h"
 
 #define POOL_MAX	128	/* files kept ready */
+#define POOL_LOW	64	/* the thread is woken below this many */
 #define POOL_RETRY_MS	100	/* after a failed create */
 
 static struct {
@@ -88,7 +91,8 @@ take(void *arg)
 	pthread_mutex_lock(&pool.mu);
 	if (pool.n > 0)
 		fd = pool.fds[--pool.n];
-	pthread_cond_signal(&pool.cv);
+	if (pool.n < POOL_LOW)
+		pthread_cond_signal(&pool.cv);
 	pthread_mutex_unlock(&pool.mu);
 	return fd;
 }

@@ -262,7 +262,11 @@ flush_out(struct session *s)
 	return 0;
 }
 
-/* Read what has arrived into s->in; -1 on a hard error. */
+/*
+ * Read what has arrived into s->in; -1 on a hard error.  A short read
+ * of the socket took all there was: the loop is level-triggered, so
+ * no read is spent on learning EAGAIN (TLS may hold more, decrypted).
+ */
 static int
 read_input(struct session *s)
 {
@@ -290,6 +294,8 @@ read_input(struct session *s)
 		if (n == 0)
 			s->eof = true;
 		s->in.len += (size_t)n;
+		if (!s->tls && n > 0 && n < 16384)
+			break;
 	}
 	return 0;
 }
