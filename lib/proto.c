@@ -233,20 +233,26 @@ proto_reader_init(struct proto_reader *rd, int fd)
 	rd->fd = fd;
 	rd->len = 0;
 	rd->eof = 0;
+	rd->drained = 0;
 }
 
-/* proto_read - read what fd has: 1 data, 0 end of file, -1 error */
+/*
+ * proto_read - read what fd has: 1 data, 0 end of file, -1 error.  After
+ * a short read rd->drained is set: a level-triggered loop need not read
+ * again only to learn EAGAIN.
+ */
 int
 proto_read(struct proto_reader *rd)
 {
 	ssize_t n;
+	size_t room = sizeof(rd->buf) - rd->len;
 
 	if (rd->len == sizeof(rd->buf)) {
 		errno = ENOBUFS;
 		return -1;
 	}
 	do
-		n = read(rd->fd, rd->buf + rd->len, sizeof(rd->buf) - rd->len);
+		n = read(rd->fd, rd->buf + rd->len, room);
 	while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;
@@ -255,6 +261,7 @@ proto_read(struct proto_reader *rd)
 		return 0;
 	}
 	rd->len += (size_t)n;
+	rd->drained = (size_t)n < room;
 	return 1;
 }
 

@@ -35,6 +35,7 @@ struct proto_reader {
 	char	 buf[PROTO_MAXLINE * 4];
 	size_t	 len;
 	int	 eof;
+	int	 drained;	/* the last read was short: fd had no more */
 };
 
 int	proto_parse(const char *, size_t, struct proto_rec *, char *, size_t);

@@ -303,6 +303,8 @@ pipe_readable(int fd, unsigned events, void *arg)
 				log_warn("mta-queue ended in a record");
 			at_eof(w);
 		}
+		if (w->rd.drained)
+			return;
 	}
 }
 

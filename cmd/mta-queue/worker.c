@@ -728,5 +728,7 @@ worker_input(int fd, unsigned events, void *arg)
 			worker_gone(w, strerror(errno));
 			return;
 		}
+		if (w->rd.drained)
+			break;	/* no read only to learn EAGAIN */
 	}
 }

@@ -113,6 +113,7 @@ TEST(reader)
 	proto_reader_init(&rd, fds[0]);
 	CHECK_INT(write(fds[1], "hello proto=deliver/1\nbad_\nok a=", 32), 32);
 	CHECK_INT(proto_read(&rd), 1);
+	CHECK(rd.drained);	/* 32 bytes of 16K: the pipe is empty */
 	CHECK_INT(proto_next(&rd, &r, err, sizeof(err)), 1);
 	CHECK_STR(proto_get(&r, "proto"), "deliver/1");
 	CHECK_INT(proto_next(&rd, &r, err, sizeof(err)), -1);
@@ -125,6 +126,14 @@ TEST(reader)
 	CHECK_INT(write(fds[1], big, sizeof(big)), (int)sizeof(big));
 	CHECK_INT(proto_read(&rd), 1);	/* all of it: the buffer holds 16K */
 	CHECK_INT(proto_next(&rd, &r, err, sizeof(err)), -1);
+	/* a read that fills the buffer says nothing of what is left */
+	proto_reader_init(&rd, fds[0]);
+	for (size_t i = 0; i < sizeof(rd.buf) / sizeof(big) + 1; i++)
+		CHECK_INT(write(fds[1], big, sizeof(big)), (int)sizeof(big));
+	CHECK_INT(proto_read(&rd), 1);
+	CHECK_INT(rd.len, sizeof(rd.buf));
+	CHECK(!rd.drained);
+	proto_reader_init(&rd, fds[0]);
 	close(fds[1]);
 	while (proto_read(&rd) == 1)
 		;
