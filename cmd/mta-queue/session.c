@@ -313,7 +313,9 @@ session_held(const struct session *s)
 /*
  * Give busy session s the transaction after its current one, when it
  * can pipeline it and one is ready that no idle session of the queue
- * could take now, within the queue's msg-rate.
+ * could take now.  Not under a max-msg-rate: the next one leaves when
+ * the current one is sent, which may be long after its turn under the
+ * rate, and would then crowd the one that came in its own turn.
  */
 static void
 session_prefetch(struct session *s)
@@ -322,9 +324,9 @@ session_prefetch(struct session *s)
 	struct txn *t = NULL;
 
 	if (s->txn == NULL || s->next != NULL || q->nready == 0 ||
-	    q->nidle > 0 || !worker_pipelines(s) || session_held(s) ||
-	    (q->ready_head != NULL && msg_expired(q, q->ready_head->m)) ||
-	    !rate_take(&q->msg_rate, ev_now(S.ev) * 1000))
+	    q->nidle > 0 || !q->msg_rate.unlimited || !worker_pipelines(s) ||
+	    session_held(s) ||
+	    (q->ready_head != NULL && msg_expired(q, q->ready_head->m)))
 		return;
 	while (t == NULL && q->nready > 0)
 		t = txn_make(q);

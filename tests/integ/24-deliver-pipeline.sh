@@ -9,7 +9,8 @@
 # makes the next transaction begin with RSET; without PIPELINING the
 # next one waits its turn; a third msg is a protocol error.  Then
 # mta-queue: two queued messages, one session, the second pipelined;
-# with ignore-pipelining, no command before the reply to the last.
+# with ignore-pipelining, no command before the reply to the last; with
+# a max-msg-rate, no next message before the reply to the ".".
 # Peers on 127.0.0.1:25260-25269.
 . "$TOP/tests/integ/lib/common.sh"
 . "$TOP/tests/integ/lib/peers.sh"
@@ -178,5 +179,20 @@ qstart || exit 1
 wait_j delivered 4 || fail "ignore-pipelining: not delivered"
 eq "ignore-pipelining: waits" "$(grep -c '^1< (idle)' "$T/raw-25268.log") \
 $(grep -c '^1< (busy)' "$T/raw-25268.log")" "5 0"
+qstop
+kill "$RAW_PID"
+
+# --- max-msg-rate: the next message waits for its turn ----------------
+sed 's/^\(.*\)ignore-pipelining yes/\1max-msg-rate 100\/s/; s/25268/25269/' \
+    "$QC" >"$QC.new"
+mv "$QC.new" "$QC"
+start_raw 127.0.0.1:25269 \
+    "$GREET|$CMDS|$GO|data|idle:0.3|say:250 one|$CMDS|$GO|data|say:250 two|read|say:221 bye" ||
+    exit 1
+inj 2 a@pipe.test
+qstart || exit 1
+wait_j delivered 6 || fail "max-msg-rate: not delivered"
+eq "max-msg-rate: no MAIL before the 250" \
+    "$(grep -c '^1< (idle)' "$T/raw-25269.log")" 1
 qstop
 finish
