@@ -53,6 +53,7 @@
 #define LOG_MIN_COMPACT	(256 * 1024)	/* bytes of log before compaction */
 #define BULK_MIN	4096		/* entries an add puts in a snapshot */
 #define LOG_READMAX	((size_t)1 << 30)	/* bytes of log read at once */
+#define LOOKUP_REFRESH_MS 10	/* a lookup looks at the files this often */
 
 /* An entry of the log, or of an address list: one allocation. */
 struct ent {
@@ -91,6 +92,7 @@ struct suppress {
 	off_t	 logoff;	/* bytes applied, up to a commit line */
 	off_t	 logseen;	/* bytes looked at: the file's size then */
 	unsigned long logline;
+	uint64_t looked_ms;	/* a lookup's last refresh, or 0 */
 	struct tab delta;
 	/* what lookup returns points here, a slot an entry */
 	struct {
@@ -719,6 +721,33 @@ refresh(struct suppress *s)
 	return rc;
 }
 
+/*
+ * refresh_soon - refresh for a lookup; with SUPPRESS_LAZY at most every
+ * LOOKUP_REFRESH_MS: a daemon's lookup for each recipient would
+ * otherwise stat(2) the store once or twice, a few microseconds each;
+ * what another process adds is seen within that time (a writer takes in
+ * its own changes at once)
+ */
+static int
+refresh_soon(struct suppress *s)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	if (!(s->flags & SUPPRESS_LAZY))
+		return refresh(s);
+	(void)clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1;
+	if (s->looked_ms != 0 && now - s->looked_ms < LOOKUP_REFRESH_MS)
+		return 0;
+	if (refresh(s) == -1) {
+		s->looked_ms = 0;	/* the next lookup tries again */
+		return -1;
+	}
+	s->looked_ms = now;
+	return 0;
+}
+
 /* suppress_open - the store of the spool at spooldir; NULL, errno, err */
 struct suppress *
 suppress_open(const char *spooldir, int flags, char *err, size_t errlen)
@@ -904,7 +933,7 @@ suppress_lookup(struct suppress *s, const char *addr,
 	const char *at;
 	size_t found = 0;
 
-	if (refresh(s) == -1)
+	if (refresh_soon(s) == -1)
 		return -1;
 	if (n > SUPPRESS_LOOKUPMAX)
 		n = SUPPRESS_LOOKUPMAX;

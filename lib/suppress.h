@@ -24,6 +24,8 @@
 #define SUPPRESS_LOOKUPMAX	2	/* an address's entries: own, @domain */
 
 #define SUPPRESS_WRITE		0x01	/* suppress_open: will add/remove */
+#define SUPPRESS_LAZY		0x02	/* suppress_open: lookups see others'
+					   changes within 10 ms, not at once */
 
 /* One entry of the store; the strings belong to the store. */
 struct suppress_entry {

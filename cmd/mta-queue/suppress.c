@@ -110,7 +110,8 @@ srcs_build(void)
 
 	srcs_free();
 	if (store == NULL && (store = suppress_open(S.spooldir,
-	    SUPPRESS_WRITE, store_why, sizeof(store_why))) == NULL)
+	    SUPPRESS_WRITE | SUPPRESS_LAZY, store_why, sizeof(store_why))) ==
+	    NULL)
 		log_warn("%s", store_why);
 	src_add(NULL);
 	for (b = conf_root(S.conf)->child; b != NULL; b = b->next)

@@ -193,8 +193,8 @@ main(int argc, char **argv)
 	if ((srv.spool = spool_open(spool_dir, SPOOL_INJECT, err,
 	    sizeof(err))) == NULL)
 		die(EX_TEMPFAIL, "%s", err);
-	if ((srv.supp = suppress_open(spool_dir, 0, err, sizeof(err))) ==
-	    NULL)
+	if ((srv.supp = suppress_open(spool_dir, SUPPRESS_LAZY, err,
+	    sizeof(err))) == NULL)
 		die(EX_TEMPFAIL, "%s", err);
 	srv.gen = config_gen(&srv, c, &nbad);
 	if (nbad > 0)

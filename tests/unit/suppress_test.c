@@ -202,6 +202,29 @@ TEST(add_lookup_remove)
 	teardown();
 }
 
+/* A lazy reader (the daemons') sees a change within 10 ms, not later. */
+TEST(lazy_reader)
+{
+	struct suppress *w, *r;
+
+	setup();
+	CHECK((w = suppress_open(top, SUPPRESS_WRITE, err,
+	    sizeof(err))) != NULL);
+	CHECK((r = suppress_open(top, SUPPRESS_LAZY, err,
+	    sizeof(err))) != NULL);
+	CHECK_STR(has(r, "a@x.test"), "");
+	CHECK_INT(add1(w, "a@x.test", "default"), 0);
+	(void)usleep(25000);
+	CHECK_STR(has(r, "a@x.test"), "default");
+	CHECK_INT(suppress_compact(w, err, sizeof(err)), 0);
+	CHECK_INT(add1(w, "b@x.test", "default"), 0);
+	(void)usleep(25000);
+	CHECK_STR(has(r, "b@x.test"), "default");	/* log replaced */
+	suppress_close(r);
+	suppress_close(w);
+	teardown();
+}
+
 TEST(second_reader)
 {
 	struct suppress *w, *r;
@@ -840,6 +863,7 @@ static const struct test_case tests[] = {
 	T(keys),
 	T(add_lookup_remove),
 	T(second_reader),
+	T(lazy_reader),
 	T(torn_line),
 	T(torn_same_size),
 	T(crash_between_renames),
