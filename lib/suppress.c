@@ -737,6 +737,7 @@ refresh_soon(struct suppress *s)
 	if (!(s->flags & SUPPRESS_LAZY))
 		return refresh(s);
 	(void)clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	/* + 1: never 0, which says "not looked yet" */
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + 1;
 	if (s->looked_ms != 0 && now - s->looked_ms < LOOKUP_REFRESH_MS)
 		return 0;

@@ -73,6 +73,15 @@ unhash(struct session *s)
 	s->hashed = false;
 }
 
+/* Free what t holds: its spool file, strings and recipients. */
+static void
+tx_free(struct tx *t)
+{
+	send_close(t);
+	buf_free(&t->strs);
+	free(t->r);
+}
+
 /* session_free - forget the session; its answers are all written */
 void
 session_free(struct session *s)
@@ -93,13 +102,9 @@ session_free(struct session *s)
 	ev_timer_stop(w->ev, &s->timer);
 	conn_drop(s);
 	conn_free_targets(s);
-	send_close(&s->tx);
-	send_close(&s->nx);
+	tx_free(&s->tx);
+	tx_free(&s->nx);
 	buf_free(&s->out);
-	buf_free(&s->tx.strs);
-	free(s->tx.r);
-	buf_free(&s->nx.strs);
-	free(s->nx.r);
 	free(s->hosts);
 	free(s->skip);
 	free(s);

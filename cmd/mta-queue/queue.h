@@ -186,6 +186,7 @@ struct session {
 	int		 state;
 	unsigned	 nmsg;
 	char		*mx, *ip, *src, *ext, *tls, *cipher;
+	bool		 pipelines;	/* may be sent a next txn, see session.c */
 	unsigned	 port;
 	struct txn	*txn;
 	struct txn	*next;		/* sent behind txn, see session.c */
@@ -270,7 +271,7 @@ void	reply_check(struct queue *, int, const char *, const char *,
 int	worker_start_all(size_t);
 struct session *worker_open(struct queue *);
 void	worker_send_msg(struct session *, struct txn *);
-bool	worker_pipelines(const struct session *);
+bool	worker_pipelines(const struct session *, const char *);
 void	worker_close(struct session *);
 void	worker_quit_all(void);
 size_t	worker_count(void);

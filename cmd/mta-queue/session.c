@@ -324,7 +324,7 @@ session_prefetch(struct session *s)
 	struct txn *t = NULL;
 
 	if (s->txn == NULL || s->next != NULL || q->nready == 0 ||
-	    q->nidle > 0 || !q->msg_rate.unlimited || !worker_pipelines(s) ||
+	    q->nidle > 0 || !q->msg_rate.unlimited || !s->pipelines ||
 	    session_held(s) ||
 	    (q->ready_head != NULL && msg_expired(q, q->ready_head->m)))
 		return;
@@ -429,6 +429,7 @@ session_ok(struct session *s, const struct proto_rec *rec)
 	s->ip = dup_val(rec, "ip");
 	s->src = dup_val(rec, "src");
 	s->ext = dup_val(rec, "ext");
+	s->pipelines = worker_pipelines(s, s->ext);
 	s->tls = dup_val(rec, "tls");
 	s->cipher = dup_val(rec, "cipher");
 	if (proto_get_num(rec, "port", 0, 65535, &port) == 0)

@@ -565,12 +565,13 @@ worker_send_msg(struct session *s, struct txn *t)
 /*
  * worker_pipelines - whether s may be sent a transaction behind the one
  * in flight: its worker said it takes one, and the server offers
- * PIPELINING, without which it would only wait in the worker
+ * PIPELINING (in ext, the EHLO keywords of its session record), without
+ * which it would only wait in the worker
  */
 bool
-worker_pipelines(const struct session *s)
+worker_pipelines(const struct session *s, const char *ext)
 {
-	const char *p = s->ext;
+	const char *p = ext;
 	size_t n = strlen("PIPELINING");
 
 	if (!s->w->pipeline || p == NULL || s->q->set.no_pipelining)
@@ -651,9 +652,10 @@ handle(struct worker *w)
 	const char *v = rec.verb, *status;
 
 	if (strcmp(v, "hello") == 0) {
+		const char *pl = proto_get(&rec, "pipeline");
+
 		w->ready = true;
-		w->pipeline = proto_get(&rec, "pipeline") != NULL &&
-		    strcmp(proto_get(&rec, "pipeline"), "1") == 0;
+		w->pipeline = pl != NULL && strcmp(pl, "1") == 0;
 		log_debug("worker %d: ready", w->n);
 		queue_kick_all();
 		return 0;

@@ -270,6 +270,7 @@ flush_out(struct session *s)
 static int
 read_input(struct session *s)
 {
+	const size_t chunk = 16384;
 	ssize_t n;
 
 	if (s->inpos > 0 && (s->inpos == s->in.len || s->inpos > 65536)) {
@@ -278,12 +279,12 @@ read_input(struct session *s)
 		s->inpos = 0;
 	}
 	while (!s->eof && s->in.len - s->inpos < SMTPD_INMAX) {
-		if (buf_grow(&s->in, 16384) == -1)
+		if (buf_grow(&s->in, chunk) == -1)
 			die_sys(EX_TEMPFAIL, "out of memory");
 		if (s->tls)
-			n = tls_read(s, s->in.p + s->in.len, 16384);
+			n = tls_read(s, s->in.p + s->in.len, chunk);
 		else
-			n = read(s->rfd, s->in.p + s->in.len, 16384);
+			n = read(s->rfd, s->in.p + s->in.len, chunk);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -294,7 +295,7 @@ read_input(struct session *s)
 		if (n == 0)
 			s->eof = true;
 		s->in.len += (size_t)n;
-		if (!s->tls && n > 0 && n < 16384)
+		if (!s->tls && n > 0 && (size_t)n < chunk)
 			break;
 	}
 	return 0;

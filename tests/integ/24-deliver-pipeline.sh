@@ -7,10 +7,11 @@
 # in order; a 5xx to the first "." leaves the second alone; a 421 or a
 # hang-up there answers both, then closed; a refused pipelined MAIL
 # makes the next transaction begin with RSET; without PIPELINING the
-# next one waits its turn; a third msg is a protocol error.  Then
-# mta-queue: two queued messages, one session, the second pipelined;
-# with ignore-pipelining, no command before the reply to the last; with
-# a max-msg-rate, no next message before the reply to the ".".
+# next one waits its turn; a bad pipelining= and a third msg are
+# protocol errors.  Then mta-queue: two queued messages, one session,
+# the second pipelined; with ignore-pipelining, no command before the
+# reply to the last; with a max-msg-rate, no next message before the
+# reply to the ".".
 # Peers on 127.0.0.1:25260-25269.
 . "$TOP/tests/integ/lib/common.sh"
 . "$TOP/tests/integ/lib/peers.sh"
@@ -119,13 +120,23 @@ kill "$RAW_PID"
 
 # --- no PIPELINING: the next one waits for the first's answer --------
 start_raw 127.0.0.1:25265 \
-    "say:220 raw.test|read|say:250 raw.test|read|say:250 ok|read|say:250 ok|read|say:354 go|data|say:250 one|read|say:250 ok|read|say:250 ok|read|say:354 go|data|say:250 two|read|say:221 bye" ||
+    "say:220 raw.test|read|say:250 raw.test|read|say:250 ok|read|say:250 ok|read|say:354 go|data|idle:0.3|say:250 one|read|say:250 ok|read|say:250 ok|read|say:354 go|data|say:250 two|read|say:221 bye" ||
     exit 1
 { two 25265; printf '< done sid=1 id=p2\n> quit\nexit\n'; } >"$T/nopipe.in"
 drive nopipe
 eq "no PIPELINING: p1" "$(val nopipe rcpt status 'id=p1')" delivered
 eq "no PIPELINING: p2" "$(val nopipe rcpt status 'id=p2')" delivered
+eq "no PIPELINING: no MAIL before the 250" \
+    "$(grep -c '^1< (idle)' "$T/raw-25265.log")" 1
 kill "$RAW_PID"
+
+# --- a session record's pipelining= is 0 or 1 -----------------------
+printf '%s\n> session sid=1 queue=y.test/v domain=y.test helo=me.test hosts=[127.0.0.1]:25266 pipelining=yes\nexit\n' \
+    "$HELLO" >"$T/badpl.in"
+drive badpl
+match "pipelining=yes: error" "$(grep '^error' "$T/badpl.out")" \
+    "error text=session:%20bad%20pipelining"
+eq "pipelining=yes: exit" "$(tail -n 1 "$T/badpl.out")" "exit 76"
 
 # --- a third msg while two are held: a protocol error ----------------
 start_raw 127.0.0.1:25266 "$GREET|$CMDS|sleep:3" || exit 1
@@ -142,21 +153,31 @@ kill "$RAW_PID"
 
 # --- mta-queue: two queued messages, one session, pipelined ----------
 . "$TOP/tests/integ/queue/lib.sh"
-qinit <<'EOF2'
-host-name mta.example.test
-<domain pipe.test>
-	smtp-hosts [127.0.0.1]:25267
-	max-smtp-out 1
-	retry-after 1h
-	use-starttls no
-</domain>
-EOF2
-start_raw 127.0.0.1:25267 \
-    "$GREET|$CMDS|$GO|data|$CMDS|say:250 one\n$GOT|data|say:250 two|read|say:221 bye" ||
-    exit 1
-inj 2 a@pipe.test
-qstart || exit 1
-wait_j delivered 2 || fail "queue: not delivered"
+
+# pipeconf PORT [DIRECTIVE] - the config: pipe.test to rawmx on PORT,
+# one session, with DIRECTIVE; no DSN is expected (src.test's port idle)
+pipeconf() {
+	printf 'host-name mta.example.test\n<domain pipe.test>\n'
+	printf '\tsmtp-hosts [127.0.0.1]:%s\n' "$1"
+	printf '\tmax-smtp-out 1\n\tretry-after 1h\n\tuse-starttls no\n'
+	[ -z "${2:-}" ] || printf '\t%s\n' "$2"
+	printf '</domain>\n<domain src.test>\n\tsmtp-hosts [127.0.0.1]:%s\n' \
+	    "$DSN_PORT"
+	printf '</domain>\n'
+}
+
+# qrun PORT SCRIPT TOTAL - rawmx on PORT saying SCRIPT, two messages
+# queued, mta-queue until TOTAL deliveries are journaled in all
+qrun() {
+	start_raw "127.0.0.1:$1" "$2" || exit 1
+	inj 2 a@pipe.test
+	qstart || exit 1
+	wait_j delivered "$3" || fail "port $1: not delivered"
+}
+
+pipeconf 25267 | qinit
+qrun 25267 \
+    "$GREET|$CMDS|$GO|data|$CMDS|say:250 one\n$GOT|data|say:250 two|read|say:221 bye" 2
 eq "queue: connections" "$(grep -c '^1> 220' "$T/raw-25267.log") \
 $(grep -c '^2> 220' "$T/raw-25267.log")" "1 0"
 eq "queue: pipelined" "$(sed -n 's/^1[<>] //p' "$T/raw-25267.log" |
@@ -167,31 +188,18 @@ eq "queue: exit" "$QRC" 0
 kill "$RAW_PID"
 
 # --- ignore-pipelining: one command at a time though it is offered ---
-sed 's/^\(.*\)smtp-hosts .*/&\
-\1ignore-pipelining yes/; s/25267/25268/' "$QC" >"$QC.new"
-mv "$QC.new" "$QC"
+{ echo "spool $QS"; pipeconf 25268 "ignore-pipelining yes"; } >"$QC"
 W1='read|idle:0.3|say:250 ok|read|idle:0.3|say:250 ok|read|say:354 go|data'
-start_raw 127.0.0.1:25268 \
-    "$GREET|$W1|idle:0.3|say:250 one|$W1|say:250 two|read|say:221 bye" ||
-    exit 1
-inj 2 a@pipe.test
-qstart || exit 1
-wait_j delivered 4 || fail "ignore-pipelining: not delivered"
+qrun 25268 "$GREET|$W1|idle:0.3|say:250 one|$W1|say:250 two|read|say:221 bye" 4
 eq "ignore-pipelining: waits" "$(grep -c '^1< (idle)' "$T/raw-25268.log") \
 $(grep -c '^1< (busy)' "$T/raw-25268.log")" "5 0"
 qstop
 kill "$RAW_PID"
 
 # --- max-msg-rate: the next message waits for its turn ----------------
-sed 's/^\(.*\)ignore-pipelining yes/\1max-msg-rate 100\/s/; s/25268/25269/' \
-    "$QC" >"$QC.new"
-mv "$QC.new" "$QC"
-start_raw 127.0.0.1:25269 \
-    "$GREET|$CMDS|$GO|data|idle:0.3|say:250 one|$CMDS|$GO|data|say:250 two|read|say:221 bye" ||
-    exit 1
-inj 2 a@pipe.test
-qstart || exit 1
-wait_j delivered 6 || fail "max-msg-rate: not delivered"
+{ echo "spool $QS"; pipeconf 25269 "max-msg-rate 100/s"; } >"$QC"
+qrun 25269 \
+    "$GREET|$CMDS|$GO|data|idle:0.3|say:250 one|$CMDS|$GO|data|say:250 two|read|say:221 bye" 6
 eq "max-msg-rate: no MAIL before the 250" \
     "$(grep -c '^1< (idle)' "$T/raw-25269.log")" 1
 qstop
