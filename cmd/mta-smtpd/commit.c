@@ -39,7 +39,9 @@
 #ifndef COMMIT_THREADS
 #define COMMIT_THREADS	2	/* groups in flight at once */
 #endif
+#ifndef COMMIT_WINDOW
 #define COMMIT_WINDOW	1	/* ms a message waits for company */
+#endif
 
 /* One message of a group: its session (NULL once gone), its writers. */
 struct entry {
