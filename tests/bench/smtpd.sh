@@ -102,6 +102,16 @@ now() { date +%s%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / ((b - a) / 1e9) }'; }
 record() { echo "$1 $2" >>"$w/results"; }
 
+# smtp_up PORT - until one message goes through the server on PORT (at
+# most 10 s)
+smtp_up() {
+	i=0
+	while ! "$source_bin" -c -m 1 -f a@example.test -t b@example.test \
+	    "127.0.0.1:$1" >/dev/null 2>&1 && [ $i -lt 50 ]; do
+		sleep 0.2; i=$((i + 1))
+	done
+}
+
 # --- Postfix -------------------------------------------------------------
 
 # setup_postfix DIR PORT accept|live - a throwaway instance in DIR with
@@ -172,11 +182,7 @@ EOF
 		return 1
 	fi
 	pf_up="$pf_up $1"
-	i=0
-	while ! "$source_bin" -c -m 1 -f a@example.test -t b@example.test \
-	    127.0.0.1:$2 >/dev/null 2>&1 && [ $i -lt 50 ]; do
-		sleep 0.2; i=$((i + 1))
-	done
+	smtp_up "$2"
 	if [ "$3" = accept ]; then
 		pf_wait 1 || { say "postfix: smtpd does not queue"; return 1; }
 	else
@@ -283,9 +289,9 @@ run_mta() {	# SESSIONS [BINARY LABEL]
 	[ "$got" -eq "$N" ] || { say "mta-smtpd: $got in new/, $N sent"; exit 1; }
 	record "${3:-mta}$1" "$(rate "$N" "$t0" "$t1")"
 	record "${3:-mta}cpu$1" "$cpu"
-	record "${3:-mta}group$1" "$(sed -n \
-	    's/.*stopped: \([0-9]*\) messages queued in \([0-9]*\) commits.*/\1 \2/p' \
-	    "$d/log" | awk '$2 > 0 { printf "%.1f", $1 / $2 }')"
+	# from the log's last line: "stopped: N messages queued in C commits"
+	record "${3:-mta}group$1" "$(awk '/stopped: .* commits/ && $(NF - 4) > 0 {
+	    printf "%.1f", $(NF - 8) / $(NF - 4) }' "$d/log")"
 }
 
 # spool_drained - until $d/spool holds no message (at most 120 s)
@@ -356,11 +362,7 @@ sink_user=
 # shellcheck disable=SC2086	# no user, or -u and its user
 "$sink_bin" $sink_user "127.0.0.1:$SINK_PORT" 1000 >/dev/null 2>&1 &
 sink_pid=$!
-i=0
-while ! "$source_bin" -m 1 -f a@example.test -t b@example.test \
-    "127.0.0.1:$SINK_PORT" >/dev/null 2>&1 && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+smtp_up "$SINK_PORT"
 pf_ok=0 pflive_ok=0
 if has_mode accept && setup_postfix "$P" $((PORT + 1)) accept; then
 	pf_ok=1
@@ -410,10 +412,8 @@ ratio() {	# LABEL A B GOAL
 		printf "%-52s %.2fx %s\n", l, a / b, (a / b >= g) ? "ok" : "LOW" }'
 }
 
-# reach SESSIONS - 5x b against what the disk allows such clients: S
-# sessions never form a group of more than S messages, and where their
-# groups do not overlap (a group of about S) a session's cycle is its
-# client's own time (x) plus one commit (c)
+# reach SESSIONS - 5x b against the disk's rate for groups of SESSIONS
+# files and the lock-step limit (why: the header)
 reach() {
 	awk -v s="$1" -v b="$(med "postfix$1")" -v c="$(med "ceil$1")" \
 	    -v x="$(med "sink$1")" 'BEGIN {
