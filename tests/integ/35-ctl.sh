@@ -171,10 +171,13 @@ col "show queues: mode" "dead.test/{default}" 5 normal
 col "show queues: paused" "dead.test/{default}" 6 no
 match "show queues: oldest" "$(printf '%s\n' "$out" |
     awk '$1 == "other.test/a" { print $8 }')" '[0-9]*s'
-eq "show queues: aligned" "$(printf '%s\n' "$out" | cut -c 1-33)" \
+# The sizes hold mta-inject's Received: date, one byte longer on days
+# 10-31 than on days 1-9: compare the columns' widths, not the digits.
+eq "show queues: aligned" "$(printf '%s\n' "$out" | cut -c 1-33 |
+    sed 's/[0-9]/9/g')" \
     "queue                rcpts  bytes
-dead.test/{default}      3    327
-other.test/a             1    109"
+dead.test/{default}      9    999
+other.test/a             9    999"
 ctl show queues --json
 json "show queues --json"
 jq_ "show queues --json: names" "[q['name'] for q in d['queues']]" \
