@@ -290,8 +290,9 @@ run_mta() {	# SESSIONS [BINARY LABEL]
 	record "${3:-mta}$1" "$(rate "$N" "$t0" "$t1")"
 	record "${3:-mta}cpu$1" "$cpu"
 	# from the log's last line: "stopped: N messages queued in C commits"
-	record "${3:-mta}group$1" "$(awk '/stopped: .* commits/ && $(NF - 4) > 0 {
-	    printf "%.1f", $(NF - 8) / $(NF - 4) }' "$d/log")"
+	record "${3:-mta}group$1" "$(awk '/stopped: .* commits/ {
+	    sub(/.*stopped: /, ""); if ($5 > 0) printf "%.1f", $1 / $5 }' \
+	    "$d/log")"
 }
 
 # spool_drained - until $d/spool holds no message (at most 120 s)

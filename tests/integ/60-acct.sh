@@ -216,7 +216,7 @@ start "$M"
 wait_caught_up "$M" "$(pos "$M/acct.csv")"
 stop
 # any date: a run across midnight names its files after two days
-moved=$(ls "$M/old" | grep -v 2020 |
+moved=$(ls "$M/old" | grep -v '^acct-2020-' |
     grep -c '^acct-[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]-[0-9]\{4\}\.csv$')
 match "files moved" "$moved" "[1-9]*"
 eq "old moved file deleted" "$(ls "$M/old" | grep -c 2020)" 1
